@@ -1,0 +1,45 @@
+# Qorgau — the two commands a new user needs: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+QORGAU := $(VENV)/bin/qorgau
+STAMP := $(VENV)/.installed
+export QORGAU_PROJECT_DIR := $(CURDIR)
+
+.PHONY: demo serve test lint bench check-migrations messages locales clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+locales: $(STAMP)
+	QORGAU_MODE=test $(QORGAU) compile-locales
+
+## make demo: build everything, load reference and demo data, serve on http://127.0.0.1:8000
+demo: $(STAMP) locales
+	QORGAU_DEMO=1 $(QORGAU) demo
+	QORGAU_DEMO=1 $(QORGAU) serve
+
+## make test: lint, migrations in step, unit+integration on SQLite and PostgreSQL, browser tier on PostgreSQL
+test: $(STAMP) locales lint check-migrations
+	bash tests/tiers.sh
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	QORGAU_MODE=test $(VENV)/bin/mypy
+
+check-migrations: $(STAMP)
+	QORGAU_MODE=test $(QORGAU) makemigrations --check --dry-run
+
+## make messages: refresh the .po catalogues from the source (needs GNU gettext's xgettext)
+messages: $(STAMP)
+	cd src/qorgau && QORGAU_MODE=test ../../$(QORGAU) makemessages -l ru -l kk -l en --no-obsolete --no-location
+
+bench: $(STAMP) locales
+	QORGAU_MODE=test $(PY) -m bench
+
+clean:
+	rm -rf var $(VENV)

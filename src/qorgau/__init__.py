@@ -1,0 +1,1 @@
+"""Qorgau: the national confidential inter-agency system for domestic-violence cases."""

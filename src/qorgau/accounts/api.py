@@ -1,0 +1,158 @@
+"""API routes for the signed-in user: who am I, notifications, personal tokens; machine whoami."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+
+from qorgau.accounts import selectors, services, tokens
+from qorgau.accounts.access import notification_get_for
+from qorgau.accounts.models import MachineToken, User
+from qorgau.accounts.roles import ROLE_CAPABILITIES, Role
+
+
+class PersonalToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = tokens.api_token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class MachineBearer(APIKeyHeader):
+    param_name = "X-Machine-Token"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> MachineToken | None:
+        return tokens.machine_token_client(key) if key else None
+
+
+class VerifiedSession(SessionAuth):
+    """The browser session; the session guard has already ended any session without two factors."""
+
+
+STAFF_AUTH = [VerifiedSession(), PersonalToken()]
+
+router = Router(tags=["me"])
+machine_router = Router(tags=["machine"])
+
+
+class MeOut(Schema):
+    username: str
+    role: str
+    role_label: str
+    unit_id: int | None
+    unit_name: str
+    language: str
+    capabilities: list[str]
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    text: str
+    target_type: str
+    target_id: str
+    created_at: datetime
+    read: bool
+
+
+class TokenIn(Schema):
+    name: str
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class IssuedTokenOut(TokenOut):
+    token: str
+
+
+class MachineOut(Schema):
+    name: str
+    purpose: str
+    unit_id: int
+
+
+class CountOut(Schema):
+    updated: int
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@router.get("/me", response=MeOut, auth=STAFF_AUTH)
+def me(request: HttpRequest) -> MeOut:
+    user = _user(request)
+    role = Role(user.role)
+    return MeOut(
+        username=user.username,
+        role=role.value,
+        role_label=str(role.label),
+        unit_id=user.unit_id,
+        unit_name=user.unit.name if user.unit else "",
+        language=user.language,
+        capabilities=sorted(c.value for c in ROLE_CAPABILITIES[role]),
+    )
+
+
+@router.get("/notifications", response=list[NotificationOut], auth=STAFF_AUTH)
+def notifications(request: HttpRequest) -> list[NotificationOut]:
+    return [
+        NotificationOut(
+            id=n.pk,
+            kind=n.kind,
+            text=str(n.get_kind_display()),
+            target_type=n.target_type,
+            target_id=n.target_id,
+            created_at=n.created_at,
+            read=n.read_at is not None,
+        )
+        for n in selectors.notifications_for(_user(request))
+    ]
+
+
+@router.post("/notifications/{notification_id}/read", response=CountOut, auth=STAFF_AUTH)
+def notification_read(request: HttpRequest, notification_id: int) -> CountOut:
+    user = _user(request)
+    notification_get_for(user, notification_id)
+    return CountOut(updated=services.notification_mark_read(actor=user, notification_id=notification_id))
+
+
+@router.get("/tokens", response=list[TokenOut], auth=STAFF_AUTH)
+def token_list(request: HttpRequest) -> list[TokenOut]:
+    return [TokenOut.model_validate(t, from_attributes=True) for t in selectors.active_tokens_for(_user(request))]
+
+
+@router.post("/tokens", response={201: IssuedTokenOut}, auth=[VerifiedSession()])
+def token_issue(request: HttpRequest, payload: TokenIn) -> tuple[int, IssuedTokenOut]:
+    """Only from a browser session with two factors: a token cannot mint another token."""
+    user = _user(request)
+    issued = tokens.api_token_issue(actor=user, verified=user.is_verified(), name=payload.name)  # type: ignore[attr-defined]
+    record = issued.record
+    return 201, IssuedTokenOut(
+        id=record.pk, name=record.name, prefix=record.prefix, created_at=record.created_at,
+        expires_at=record.expires_at, token=issued.token,  # type: ignore[union-attr]
+    )
+
+
+@router.delete("/tokens/{token_id}", response={204: None}, auth=STAFF_AUTH)
+def token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+    tokens.api_token_revoke(actor=_user(request), token_id=token_id)
+    return 204, None
+
+
+@machine_router.get("/whoami", response=MachineOut, auth=MachineBearer())
+def machine_whoami(request: HttpRequest) -> MachineOut:
+    client: MachineToken = request.auth  # type: ignore[attr-defined]
+    return MachineOut(name=client.name, purpose=client.purpose, unit_id=client.unit_id)

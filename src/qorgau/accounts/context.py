@@ -1,0 +1,32 @@
+"""Header and navigation for every page: the user's unit, language and the menu of their role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from qorgau.accounts.roles import Capability
+from qorgau.accounts.selectors import unread_count
+
+# (capability or None for everyone, url name, label)
+MENU = [
+    (None, "accounts:home", _("Home")),
+    (None, "accounts:notifications", _("Notifications")),
+    (Capability.MANAGE_USERS, "accounts:staff", _("Staff and units")),
+    (None, "accounts:security", _("Security")),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    items = [
+        {"url": reverse(name), "label": label, "active": request.path == reverse(name)}
+        for cap, name, label in MENU
+        if cap is None or user.can(cap)  # type: ignore[union-attr]
+    ]
+    return {"nav_items": items, "unread_notifications": unread_count(user)}  # type: ignore[arg-type]

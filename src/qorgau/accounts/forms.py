@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
+    password = forms.CharField(label=_("Password"), max_length=256, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Six-digit code from your authenticator app"),
+        min_length=6,
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(ch for ch in self.cleaned_data["code"] if not ch.isspace())
+        if not code.isdigit() or len(code) != 6:
+            raise forms.ValidationError(_("Enter the six digits shown in your authenticator app."))
+        return code
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("Token name"), max_length=80)
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=[("ru", "Русский"), ("kk", "Қазақша"), ("en", "English")])
+    next = forms.CharField(required=False, max_length=500)

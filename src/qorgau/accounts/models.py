@@ -1,0 +1,168 @@
+"""Agencies, units, users, tokens, login throttles and in-app notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qorgau.accounts.roles import Capability, Role
+from qorgau.core.fields import EncryptedTextField
+from qorgau.core.models import District, LocalisedName, Region
+
+
+class AgencyKind(LocalisedName):
+    """Police unit, family support centre, crisis centre, clinic, school, court, … (reference data)."""
+
+    code = models.SlugField(primary_key=True, max_length=40)
+
+    class Meta:
+        ordering = ["code"]
+
+
+class ServiceArea(models.TextChoices):
+    URBAN = "urban", _("Urban")
+    RURAL = "rural", _("Rural")
+    MIXED = "mixed", _("Urban and rural")
+
+
+class Unit(LocalisedName):
+    """A concrete organisation, e.g. the police department of Almaly district, Almaty."""
+
+    kind = models.ForeignKey(AgencyKind, on_delete=models.PROTECT, related_name="units")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="units")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="units")
+    service_area = models.CharField(max_length=8, choices=ServiceArea.choices, default=ServiceArea.MIXED)
+    timezone = models.CharField(max_length=40)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["region_id", "name_ru"]
+        constraints = [models.UniqueConstraint(fields=["kind", "region", "name_ru"], name="unit_unique_name")]
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, username: str, password: str | None = None, **extra: Any) -> User:
+        user = self.model(username=username, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("is_staff", True)
+        extra.setdefault("role", Role.ADMINISTRATOR)
+        return self.create_user(username, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A staff member. Name and IIN are encrypted, with blind indexes so that a case whose offender
+    is staff can be recognised (DESIGN §5, restricted cases)."""
+
+    username = models.CharField(_("username"), max_length=64, unique=True)
+    full_name = EncryptedTextField(_("full name"), blank=True, default="")
+    iin = EncryptedTextField(_("IIN"), null=True, blank=True)
+    iin_bidx = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    name_bidx = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    language = models.CharField(_("language"), max_length=2, default="ru")
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May use the Django admin (administrators only).")
+    date_joined = models.DateTimeField()
+    # Bumped by "log out everywhere": sessions carrying an older epoch are ended.
+    session_epoch = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        permissions = [(c.value, c.value.replace("_", " ")) for c in Capability]  # labels are translated in the UI
+
+    def __str__(self) -> str:
+        return self.username
+
+    def can(self, capability: Capability) -> bool:
+        return self.is_active and self.has_perm(f"accounts.{capability.value}")
+
+
+class ApiToken(models.Model):
+    """A personal API token, issued after two-factor login, expiring; only its hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+
+class MachineToken(models.Model):
+    """A machine client's credential (device gateway, import job); hashed, revocable."""
+
+    class Purpose(models.TextChoices):
+        DEVICE_GATEWAY = "device_gateway", _("Device gateway")
+        IMPORT = "import", _("Data import")
+
+    name = models.CharField(max_length=80, unique=True)
+    purpose = models.CharField(max_length=24, choices=Purpose.choices)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="machine_tokens")
+    prefix = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+
+class LoginThrottle(models.Model):
+    """Failures per account and per client address; each failure past the free ones doubles the wait.
+
+    Keys are keyed hashes, so the table holds neither user names typed wrong nor addresses.
+    """
+
+    class Scope(models.TextChoices):
+        ACCOUNT = "account", _("Account")
+        CLIENT = "client", _("Client address")
+
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    key = models.CharField(max_length=64)
+    failures = models.PositiveIntegerField(default=0)
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_unique")]
+
+
+class NotificationKind(models.TextChoices):
+    WELCOME = "welcome", _("Welcome to Qorgau")
+    NEW_DEVICE_LOGIN = "new_login", _("A new sign-in to your account")
+    TOKEN_ISSUED = "token_issued", _("A personal API token was issued")
+    LOGGED_OUT_EVERYWHERE = "logout_everywhere", _("You were signed out everywhere")
+    BREAK_GLASS = "break_glass", _("Break-glass access in your unit")
+
+
+class Notification(models.Model):
+    """An in-app notification. The text comes from the kind, in the reader's language; no personal
+    data is stored in it — only a pointer to the record it concerns."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    target_type = models.CharField(max_length=40, blank=True, default="")
+    target_id = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]

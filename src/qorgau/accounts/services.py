@@ -1,0 +1,172 @@
+"""Writes for accounts: roles, units, users, language, sign-out everywhere, notifications.
+
+Every write takes ``actor=`` and records its audit row in the same transaction (DESIGN §3).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from qorgau.accounts import normalise
+from qorgau.accounts.models import AgencyKind, Notification, NotificationKind, ServiceArea, Unit, User
+from qorgau.accounts.roles import ROLE_CAPABILITIES, Role
+from qorgau.core import clock, crypto
+from qorgau.core import iin as iin_rules
+from qorgau.core.audit import audit_record
+from qorgau.core.errors import Conflict, Invalid
+from qorgau.core.models import AuditAction, District, Region
+
+AGENCY_KINDS_FILE = Path(__file__).resolve().parent / "agency_kinds.json"
+SUPPORTED_LANGUAGES = ("ru", "kk", "en")
+
+
+def roles_sync() -> int:
+    """Create or update one Django group per role holding its capabilities. Idempotent."""
+    perms = {p.codename: p for p in Permission.objects.filter(content_type__app_label="accounts")}
+    for role, caps in ROLE_CAPABILITIES.items():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        group.permissions.set([perms[c.value] for c in caps])
+    return len(ROLE_CAPABILITIES)
+
+
+def agency_kinds_load() -> int:
+    data = json.loads(AGENCY_KINDS_FILE.read_text(encoding="utf-8"))
+    for row in data:
+        AgencyKind.objects.update_or_create(
+            code=row["code"], defaults={"name_kk": row["kk"], "name_ru": row["ru"], "name_en": row["en"]}
+        )
+    return len(data)
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    actor: User | None,
+    kind: AgencyKind,
+    region: Region,
+    name_ru: str,
+    name_kk: str,
+    name_en: str,
+    district: District | None = None,
+    service_area: str = ServiceArea.MIXED,
+) -> Unit:
+    if district is not None and district.region_id != region.iso:
+        raise Invalid(fields={"district": [_("The district is not in the chosen region.")]})
+    unit = Unit(
+        kind=kind,
+        region=region,
+        district=district,
+        service_area=service_area,
+        timezone=region.timezone,
+        name_ru=name_ru,
+        name_kk=name_kk,
+        name_en=name_en,
+    )
+    _full_clean(unit)
+    unit.save()
+    audit_record(actor=actor, action=AuditAction.WRITE, target_type="unit", target_id=unit.pk)
+    return unit
+
+
+def _full_clean(obj: object, exclude: Iterable[str] = ()) -> None:
+    try:
+        obj.full_clean(exclude=list(exclude))  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        raise Invalid(fields={k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from exc
+
+
+def _staff_identity(user: User, *, full_name: str, iin: str | None) -> None:
+    if iin:
+        if not iin_rules.is_valid(iin):
+            raise Invalid(fields={"iin": [_("This IIN is not valid: check the 12 digits.")]})
+        user.iin = iin
+        user.iin_bidx = crypto.blind_index("staff_iin", normalise.iin_key(iin))
+    user.full_name = full_name
+    user.name_bidx = crypto.blind_index("staff_name", normalise.name_key(full_name)) if full_name else ""
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    role: Role | str,
+    unit: Unit,
+    full_name: str = "",
+    iin: str | None = None,
+    language: str = "ru",
+) -> User:
+    if language not in SUPPORTED_LANGUAGES:
+        raise Invalid(fields={"language": [_("Choose Kazakh, Russian or English.")]})
+    user = User(username=username, role=Role(role), unit=unit, language=language, date_joined=clock.now())
+    user.is_staff = user.role == Role.ADMINISTRATOR
+    _staff_identity(user, full_name=full_name, iin=iin)
+    user.set_password(password)
+    _full_clean(user, exclude=["password"])
+    user.save()
+    user.groups.set([Group.objects.get_or_create(name=user.role)[0]])
+    audit_record(actor=actor, action=AuditAction.WRITE, target_type="user", target_id=user.pk)
+    notify(recipients=[user], kind=NotificationKind.WELCOME, target_type="user", target_id=user.pk)
+    return user
+
+
+@transaction.atomic
+def user_update_profile(*, actor: User, user: User, version: int, full_name: str, iin: str | None) -> User:
+    """Change a staff member's name and IIN; a stale ``version`` is a conflict, not an overwrite."""
+    updated = User.objects.filter(pk=user.pk, version=version).update(version=version + 1)
+    if not updated:
+        raise Conflict()
+    user.refresh_from_db()
+    _staff_identity(user, full_name=full_name, iin=iin)
+    user.save(update_fields=["full_name", "iin", "iin_bidx", "name_bidx"])
+    audit_record(actor=actor, action=AuditAction.WRITE, target_type="user", target_id=user.pk)
+    return user
+
+
+@transaction.atomic
+def user_set_language(*, actor: User, language: str) -> None:
+    if language not in SUPPORTED_LANGUAGES:
+        raise Invalid(fields={"language": [_("Choose Kazakh, Russian or English.")]})
+    User.objects.filter(pk=actor.pk).update(language=language)
+    actor.language = language
+    audit_record(actor=actor, action=AuditAction.LANGUAGE_CHANGED, target_type="user", target_id=actor.pk)
+
+
+@transaction.atomic
+def user_logout_everywhere(*, actor: User) -> None:
+    """End every session of the user and revoke their personal API tokens."""
+    from django.db.models import F
+
+    User.objects.filter(pk=actor.pk).update(session_epoch=F("session_epoch") + 1)
+    actor.refresh_from_db(fields=["session_epoch"])
+    actor.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=clock.now())
+    audit_record(actor=actor, action=AuditAction.LOGOUT_EVERYWHERE, target_type="user", target_id=actor.pk)
+    notify(recipients=[actor], kind=NotificationKind.LOGGED_OUT_EVERYWHERE, target_type="user", target_id=actor.pk)
+
+
+def notify(*, recipients: Iterable[User], kind: NotificationKind, target_type: str = "", target_id: object = "") -> int:
+    """In-app notifications (a later issue adds e-mail and SMS). The text comes from the kind."""
+    at = clock.now()
+    rows = [
+        Notification(recipient=u, kind=kind, target_type=target_type, target_id=str(target_id or ""), created_at=at)
+        for u in recipients
+    ]
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+@transaction.atomic
+def notification_mark_read(*, actor: User, notification_id: int | None = None) -> int:
+    """Mark one of the actor's notifications read, or all of them when no id is given."""
+    qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return qs.update(read_at=clock.now())

@@ -1,0 +1,227 @@
+"""Sign-in, home per role, notifications, security (tokens), staff directory, language."""
+
+from __future__ import annotations
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+
+from qorgau.accounts import login as signin
+from qorgau.accounts import selectors, services, tokens
+from qorgau.accounts.access import capability_required, notification_get_for, viewer_for
+from qorgau.accounts.forms import CodeForm, LanguageForm, LoginForm, TokenForm
+from qorgau.accounts.masks import STAFF_POLICY, mask
+from qorgau.accounts.middleware import start_session
+from qorgau.accounts.models import User
+from qorgau.accounts.roles import ROLE_CAPABILITIES, Capability, Role
+from qorgau.core import clock
+from qorgau.core.audit import audit_record
+from qorgau.core.errors import QorgauError
+from qorgau.core.models import AuditAction
+
+PENDING_KEY = "qorgau_pending_user"
+PENDING_SECONDS = 300
+
+
+def _pending_user(request: HttpRequest) -> User | None:
+    pending = request.session.get(PENDING_KEY)
+    if not pending or clock.now().timestamp() - pending["at"] > PENDING_SECONDS:
+        return None
+    return User.objects.filter(pk=pending["id"], is_active=True).first()
+
+
+def _finish_login(request: HttpRequest, user: User, device: object) -> HttpResponse:
+    request.session.pop(PENDING_KEY, None)
+    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # rotates the session key
+    otp_login(request, device)
+    start_session(request)
+    return redirect("accounts:home")
+
+
+def _delay_message(seconds: int) -> str:
+    return _("Too many failed attempts. Try again in %(seconds)d seconds.") % {"seconds": seconds}
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+    form = LoginForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        result = signin.password_step(
+            request=request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
+        if result.outcome in (signin.Outcome.OK, signin.Outcome.NEEDS_ENROLMENT):
+            assert result.user is not None
+            request.session.cycle_key()
+            request.session[PENDING_KEY] = {"id": result.user.pk, "at": clock.now().timestamp()}
+            return redirect("accounts:verify" if result.outcome == signin.Outcome.OK else "accounts:enrol")
+        if result.outcome == signin.Outcome.DELAYED:
+            error = _delay_message(result.retry_after)
+        else:
+            error = _("The user name or password is wrong.")
+            if result.retry_after:
+                error += " " + _delay_message(result.retry_after)
+    status = 200 if not error else 401
+    return render(request, "accounts/login.html", {"form": form, "error": error}, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def verify_view(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None:
+        messages.warning(request, _("Your sign-in took too long. Please start again."))
+        return redirect("accounts:login")
+    form = CodeForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        device = signin.otp_step(request=request, user=user, code=form.cleaned_data["code"])
+        if device is not None:
+            return _finish_login(request, user, device)
+        error = _("The code is wrong or has expired. Enter the current code.")
+    return render(request, "accounts/verify.html", {"form": form, "error": error}, status=401 if error else 200)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def enrol_view(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None:
+        messages.warning(request, _("Your sign-in took too long. Please start again."))
+        return redirect("accounts:login")
+    device = signin.enrolment_device(user=user)
+    form = CodeForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        confirmed = signin.enrolment_confirm(request=request, user=user, code=form.cleaned_data["code"])
+        if confirmed is not None:
+            return _finish_login(request, user, confirmed)
+        error = _("The code is wrong or has expired. Enter the current code.")
+    qr = segno.make(signin.totp_uri(device), error="m").svg_data_uri(scale=4)
+    context = {"form": form, "error": error, "qr": qr, "secret": signin.totp_secret_base32(device)}
+    return render(request, "accounts/enrol.html", context, status=401 if error else 200)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit_record(actor=request.user, action=AuditAction.LOGOUT, target_type="user", target_id=request.user.pk, request=request)
+    auth_logout(request)
+    messages.info(request, _("You have signed out."))
+    return redirect("accounts:login")
+
+
+@login_required
+@require_POST
+def logout_everywhere_view(request: HttpRequest) -> HttpResponse:
+    services.user_logout_everywhere(actor=request.user)  # type: ignore[arg-type]
+    auth_logout(request)
+    messages.info(request, _("You were signed out on all devices and your API tokens were revoked."))
+    return redirect("accounts:login")
+
+
+@login_required
+def home_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    role = Role(user.role)
+    context = {
+        "role_label": role.label,
+        "capabilities": [c.label for c in Capability if c in ROLE_CAPABILITIES[role]],
+        "notifications": selectors.notifications_for(user, limit=5),
+        "token_count": selectors.active_tokens_for(user).count(),
+    }
+    return render(request, "accounts/home.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def notifications_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if request.method == "POST":
+        raw = request.POST.get("id", "")
+        if raw:
+            if not raw.isdigit():
+                raise QorgauError(_("The request was malformed. Go back and try again."))
+            notification_get_for(user, int(raw))
+        services.notification_mark_read(actor=user, notification_id=int(raw) if raw else None)
+        return redirect("accounts:notifications")
+    return render(request, "accounts/notifications.html", {"notifications": selectors.notifications_for(user)})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def security_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = TokenForm(request.POST or None) if request.POST.get("action") == "issue" else TokenForm()
+    issued = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "issue" and form.is_valid():
+            issued = tokens.api_token_issue(actor=user, verified=user.is_verified(), name=form.cleaned_data["name"])  # type: ignore[attr-defined]
+        elif action == "revoke" and request.POST.get("id", "").isdigit():
+            tokens.api_token_revoke(actor=user, token_id=int(request.POST["id"]))
+            messages.info(request, _("The token was revoked."))
+            return redirect("accounts:security")
+        elif action not in ("issue", "revoke"):
+            raise QorgauError(_("The request was malformed. Go back and try again."))
+    context = {
+        "form": form,
+        "issued": issued,
+        "tokens": selectors.active_tokens_for(user),
+        "can_use_api": user.can(Capability.USE_API),
+        "token_days": settings.QORGAU_API_TOKEN_DAYS,
+        "idle_minutes": settings.QORGAU_IDLE_TIMEOUT_SECONDS // 60,
+    }
+    return render(request, "accounts/security.html", context)
+
+
+@login_required
+@capability_required(Capability.MANAGE_USERS)
+def staff_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    viewer = viewer_for(user)
+    rows = []
+    people = list(selectors.staff_directory())
+    for person in people:
+        rows.append(
+            mask(
+                viewer,
+                {
+                    "username": person.username,
+                    "role": Role(person.role).label,
+                    "unit": person.unit.name if person.unit else "",
+                    "full_name": person.full_name,
+                    "iin": person.iin or "",
+                },
+                STAFF_POLICY,
+            )
+        )
+    audit_record(actor=user, action=AuditAction.READ, target_type="staff_directory", count=len(rows), request=request)
+    return render(request, "accounts/staff.html", {"rows": rows})
+
+
+@require_POST
+def language_view(request: HttpRequest) -> HttpResponse:
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        raise QorgauError(_("Choose Kazakh, Russian or English."))
+    language = form.cleaned_data["language"]
+    nxt = form.cleaned_data.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        nxt = "/"
+    if request.user.is_authenticated:
+        services.user_set_language(actor=request.user, language=language)  # type: ignore[arg-type]
+    response = HttpResponseRedirect(nxt)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax", secure=request.is_secure(), httponly=True
+    )
+    return response

@@ -1,0 +1,16 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from qorgau.accounts.services import agency_kinds_load, roles_sync
+from qorgau.core.geography import load_reference
+
+
+class Command(BaseCommand):
+    help = "Load the shipped reference data (regions, districts, agency kinds) and sync role groups."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = load_reference()
+        kinds = agency_kinds_load()
+        roles = roles_sync()
+        self.stdout.write(f"regions {report.regions}, districts {report.districts}, agency kinds {kinds}, roles {roles}")

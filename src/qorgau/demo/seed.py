@@ -1,0 +1,114 @@
+"""Demo agencies and one demo user per role (DESIGN §1), with known passwords and TOTP secrets.
+
+Demo mode only: the passwords are printed and the TOTP secrets are derived from the user name, so a
+tester can add them to an authenticator app or ask ``qorgau totp USER`` for the current code.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from qorgau.accounts.models import AgencyKind, Unit, User
+from qorgau.accounts.roles import Role
+from qorgau.accounts.services import unit_create, user_create
+from qorgau.core import iin as iin_rules
+from qorgau.core.models import District, Region
+
+DEMO_PASSWORD = "Qorgau-demo-2026"
+
+# (key, kind, region, district kato or None, ru, kk, en)
+UNITS = [
+    ("police_almaly", "police", "KZ-75", "751110000", "УП Алмалинского района г. Алматы", "Алматы қ. Алмалы ауданының ПБ", "Police department of Almaly district, Almaty"),
+    ("fsc_almaty", "family_support", "KZ-75", "751110000", "Центр поддержки семьи г. Алматы", "Алматы қ. отбасын қолдау орталығы", "Family support centre, Almaty"),
+    ("crisis_almaty", "crisis_centre", "KZ-75", None, "Кризисный центр «Шапағат»", "«Шапағат» дағдарыс орталығы", "Shapagat crisis centre"),
+    ("clinic_almaly", "health", "KZ-75", "751110000", "Городская поликлиника № 4", "№ 4 қалалық емхана", "City clinic No. 4"),
+    ("school_almaly", "school", "KZ-75", "751110000", "Школа-гимназия № 25", "№ 25 мектеп-гимназия", "School-gymnasium No. 25"),
+    ("court_almaly", "court", "KZ-75", "751110000", "Специализированный суд по административным правонарушениям г. Алматы", "Алматы қ. әкімшілік құқық бұзушылықтар жөніндегі мамандандырылған соты", "Specialised administrative court, Almaty"),
+    ("probation_almaty", "probation", "KZ-75", None, "Служба пробации г. Алматы", "Алматы қ. пробация қызметі", "Probation service, Almaty"),
+    ("programme_almaty", "correction_programme", "KZ-75", None, "Программа «Жаңа жол» для авторов насилия", "Зорлық-зомбылық жасаушыларға арналған «Жаңа жол» бағдарламасы", "New Path programme for perpetrators"),
+    ("monitoring_national", "monitoring_centre", "KZ-71", None, "Национальный центр мониторинга", "Ұлттық мониторинг орталығы", "National monitoring centre"),
+    ("ministry", "ministry", "KZ-71", None, "Министерство внутренних дел, аналитический отдел", "Ішкі істер министрлігі, талдау бөлімі", "Ministry of Internal Affairs, analysis department"),
+    ("dq_almaty", "data_quality", "KZ-75", None, "Отдел качества данных ДП г. Алматы", "Алматы қ. ПД деректер сапасы бөлімі", "Data-quality unit, Almaty police department"),
+    ("akimat_almaty", "social_protection", "KZ-75", None, "Управление занятости и социальных программ г. Алматы", "Алматы қ. жұмыспен қамту және әлеуметтік бағдарламалар басқармасы", "Employment and social programmes office, Almaty"),
+    ("oversight", "oversight", "KZ-71", None, "Служба собственной безопасности", "Өз қауіпсіздігі қызметі", "Internal security service"),
+    ("system", "system", "KZ-71", None, "Администрирование системы Qorgau", "Qorgau жүйесін әкімшілендіру", "Qorgau system administration"),
+]
+
+# (username, role, unit key, full name)
+USERS = [
+    ("inspector", Role.POLICE_INSPECTOR, "police_almaly", "Айгерим Сапарова"),
+    ("supervisor", Role.POLICE_SUPERVISOR, "police_almaly", "Нурлан Бекмуханов"),
+    ("social", Role.SOCIAL_WORKER, "fsc_almaty", "Жанар Омарова"),
+    ("shelter", Role.SHELTER_WORKER, "crisis_almaty", "Гульмира Ахметова"),
+    ("doctor", Role.HEALTH_WORKER, "clinic_almaly", "Ержан Калиев"),
+    ("teacher", Role.SCHOOL_WORKER, "school_almaly", "Салтанат Нурпеисова"),
+    ("judge", Role.JUDGE, "court_almaly", "Марат Жумабаев"),
+    ("clerk", Role.COURT_CLERK, "court_almaly", "Динара Исаева"),
+    ("probation", Role.PROBATION_OFFICER, "probation_almaty", "Асхат Тулегенов"),
+    ("programme", Role.PROGRAMME_PROVIDER, "programme_almaty", "Ольга Ким"),
+    ("operator", Role.MONITORING_OPERATOR, "monitoring_national", "Дархан Сейтказы"),
+    ("analyst", Role.ANALYST, "ministry", "Камила Абдрахманова"),
+    ("reviewer", Role.DQ_REVIEWER, "dq_almaty", "Тимур Абенов"),
+    ("coordinator", Role.PLACEMENT_COORDINATOR, "akimat_almaty", "Айнур Смагулова"),
+    ("conference", Role.CONFERENCE_COORDINATOR, "fsc_almaty", "Бахыт Есенова"),
+    ("oversight", Role.OVERSIGHT, "oversight", "Серик Мусин"),
+    ("admin", Role.ADMINISTRATOR, "system", "Администратор Qorgau"),
+]
+
+
+@dataclass
+class DemoUser:
+    username: str
+    role: str
+    unit: str
+    totp_secret: str
+
+
+def totp_key_hex(username: str) -> str:
+    """A fixed 20-byte TOTP key per demo user (demo only)."""
+    return hashlib.sha256(f"qorgau-demo-totp:{username}".encode()).hexdigest()[:40]
+
+
+def _synthetic_iin(n: int) -> str:
+    import datetime as dt
+
+    serial = 1000 + n
+    while True:
+        value = iin_rules.make(dt.date(1985, 1 + n % 12, 1 + n % 27), "F" if n % 2 else "M", serial)
+        if value:
+            return value
+        serial += 1
+
+
+@transaction.atomic
+def seed_demo() -> list[DemoUser]:
+    units: dict[str, Unit] = {}
+    for key, kind, region, district, ru, kk, en in UNITS:
+        existing = Unit.objects.filter(kind_id=kind, region_id=region, name_ru=ru).first()
+        units[key] = existing or unit_create(
+            actor=None,
+            kind=AgencyKind.objects.get(code=kind),
+            region=Region.objects.get(iso=region),
+            district=District.objects.get(kato=district) if district else None,
+            name_ru=ru,
+            name_kk=kk,
+            name_en=en,
+        )
+    out = []
+    for n, (username, role, unit_key, full_name) in enumerate(USERS):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(
+                actor=None, username=username, password=DEMO_PASSWORD, role=role, unit=units[unit_key],
+                full_name=full_name, iin=_synthetic_iin(n),
+            )
+        key = totp_key_hex(username)
+        TOTPDevice.objects.update_or_create(user=user, name="Qorgau demo", defaults={"key": key, "confirmed": True})
+        secret = base64.b32encode(bytes.fromhex(key)).decode().rstrip("=")
+        out.append(DemoUser(username, str(Role(role).label), units[unit_key].name, secret))
+    return out

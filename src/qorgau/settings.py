@@ -1,0 +1,220 @@
+"""Qorgau settings, read from the environment.
+
+Three modes (``QORGAU_MODE``): ``production`` (the default: refuses to start without real secrets),
+``demo`` (``QORGAU_DEMO=1``: generated keys kept in ``var/keys.json``) and ``test``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from qorgau.core.keyconfig import load_keyring
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = Path(os.environ.get("QORGAU_PROJECT_DIR", BASE_DIR.parent.parent))
+VAR_DIR = Path(os.environ.get("QORGAU_VAR_DIR", PROJECT_DIR / "var"))
+
+MODE = os.environ.get("QORGAU_MODE") or ("demo" if os.environ.get("QORGAU_DEMO") == "1" else "production")
+if MODE not in {"production", "demo", "test"}:
+    raise ImproperlyConfigured(f"QORGAU_MODE must be production, demo or test, not {MODE!r}")
+PRODUCTION = MODE == "production"
+DEMO = MODE == "demo"
+DEBUG = os.environ.get("QORGAU_DEBUG") == "1" and not PRODUCTION
+
+SECRET_KEY = os.environ.get("QORGAU_SECRET_KEY", "")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("QORGAU_SECRET_KEY is required in production")
+    SECRET_KEY = "qorgau-insecure-" + MODE + "-key-never-use-in-production-0123456789abcdef"
+elif PRODUCTION and (len(SECRET_KEY) < 50 or "insecure" in SECRET_KEY):
+    raise ImproperlyConfigured("QORGAU_SECRET_KEY must be a random string of 50 characters or more")
+
+# Field-encryption, blind-index and audit keys (DESIGN §5). See docs/security.md.
+QORGAU_KEYRING = load_keyring(mode=MODE, var_dir=VAR_DIR)
+
+ALLOWED_HOSTS = [h for h in os.environ.get("QORGAU_ALLOWED_HOSTS", "").split(",") if h]
+if not PRODUCTION:
+    ALLOWED_HOSTS += ["127.0.0.1", "localhost", "testserver"]
+elif not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("QORGAU_ALLOWED_HOSTS is required in production")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("QORGAU_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+    "qorgau.core",
+    "qorgau.accounts",
+    "qorgau.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "qorgau.accounts.middleware.SessionGuardMiddleware",
+    "qorgau.core.middleware.UserLocaleMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "qorgau.urls"
+WSGI_APPLICATION = "qorgau.wsgi.application"
+ASGI_APPLICATION = "qorgau.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "qorgau.accounts.context.navigation",
+            ],
+        },
+    }
+]
+
+# --- database -------------------------------------------------------------------------------------
+_default_sqlite = f"sqlite:///{VAR_DIR / 'qorgau.sqlite3'}"
+DATABASE_URL = os.environ.get("DATABASE_URL", "" if PRODUCTION else _default_sqlite)
+if not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_URL is required in production")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout: the demo runs a web server, a worker and a scheduler on one file.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- auth -----------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
+OTP_TOTP_ISSUER = "Qorgau"
+
+QORGAU_IDLE_TIMEOUT_SECONDS = int(os.environ.get("QORGAU_IDLE_TIMEOUT_SECONDS", "1800"))
+QORGAU_API_TOKEN_DAYS = int(os.environ.get("QORGAU_API_TOKEN_DAYS", "30"))
+# Progressive login delays (DESIGN §5): free attempts, then 2**n seconds up to the cap.
+QORGAU_LOGIN_FREE_ATTEMPTS = 3
+QORGAU_LOGIN_MAX_DELAY_SECONDS = 900
+
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "qorgau.core.views.csrf_failure"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = os.environ.get("QORGAU_SSL_REDIRECT", "1") == "1"
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- languages and time ---------------------------------------------------------------------------
+LANGUAGE_CODE = "ru"
+LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+QORGAU_DEFAULT_ZONE = "Asia/Almaty"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- background work ------------------------------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if MODE == "test"
+        else "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+QORGAU_AUDIT_CHECKPOINT_PATH = Path(
+    os.environ.get("QORGAU_AUDIT_CHECKPOINT_PATH", VAR_DIR / "audit-checkpoints.log")
+)
+QORGAU_AUDIT_SEAL_BATCH = 5000
+
+# --- logging: no personal data, ever (DESIGN §5) --------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"scrub": {"()": "qorgau.core.logscrub.ScrubFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub"]}},
+    "root": {"handlers": ["console"], "level": os.environ.get("QORGAU_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+ADMINS: list[tuple[str, str]] = []

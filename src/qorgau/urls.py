@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from qorgau.api import api
+from qorgau.core import views as core_views
+
+urlpatterns = [
+    path("", include("qorgau.accounts.urls")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "qorgau.core.views.bad_request"
+handler403 = "qorgau.core.views.permission_denied"
+handler404 = "qorgau.core.views.page_not_found"
+handler500 = "qorgau.core.views.server_error"
