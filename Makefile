@@ -7,7 +7,7 @@ QORGAU := $(VENV)/bin/qorgau
 STAMP := $(VENV)/.installed
 export QORGAU_PROJECT_DIR := $(CURDIR)
 
-.PHONY: demo serve test lint bench check-migrations messages locales clean
+.PHONY: demo test lint bench check-migrations messages locales totp clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ test: $(STAMP) locales lint check-migrations
 	bash tests/tiers.sh
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src tests bench scripts
 	QORGAU_MODE=test $(VENV)/bin/mypy
 
 check-migrations: $(STAMP)
@@ -37,6 +37,10 @@ check-migrations: $(STAMP)
 ## make messages: refresh the .po catalogues from the source (needs GNU gettext's xgettext)
 messages: $(STAMP)
 	cd src/qorgau && QORGAU_MODE=test ../../$(QORGAU) makemessages -l ru -l kk -l en --no-obsolete --no-location
+
+## make totp USER=inspector: the current second-factor code of a demo user
+totp: $(STAMP)
+	@QORGAU_DEMO=1 $(QORGAU) totp $(USER)
 
 bench: $(STAMP) locales
 	QORGAU_MODE=test $(PY) -m bench

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -10,9 +11,11 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from qorgau.accounts.api import machine_router
 from qorgau.accounts.api import router as accounts_router
 from qorgau.core.api import router as reference_router
-from qorgau.core.errors import QorgauError
+from qorgau.core.audit import audit_denied
+from qorgau.core.errors import Forbidden, QorgauError
 
-api = NinjaAPI(title="Qorgau API", version="1", urls_namespace="api", docs_url="/docs")
+# The schema and its browser are for signed-in staff only: route structure is not public.
+api = NinjaAPI(title="Qorgau API", version="1", urls_namespace="api", docs_url="/docs", docs_decorator=login_required)
 api.add_router("/", accounts_router)
 api.add_router("/reference", reference_router)
 api.add_router("/machine", machine_router)
@@ -20,7 +23,11 @@ api.add_router("/machine", machine_router)
 
 @api.exception_handler(QorgauError)
 def domain_error(request: HttpRequest, exc: QorgauError) -> HttpResponse:
-    return api.create_response(request, {"code": exc.code, "detail": str(exc.message), "fields": exc.fields}, status=exc.status)
+    if isinstance(exc, Forbidden):
+        audit_denied(request)
+    return api.create_response(
+        request, {"code": exc.code, "detail": str(exc.message), "fields": exc.fields}, status=exc.status
+    )
 
 
 @api.exception_handler(ValidationError)
@@ -29,16 +36,23 @@ def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     for err in exc.errors:
         loc = ".".join(str(p) for p in err.get("loc", ())[1:]) or "body"
         fields.setdefault(loc, []).append(_("This value is missing or malformed."))
-    return api.create_response(request, {"code": "invalid", "detail": _("Some fields need correcting."), "fields": fields}, status=422)
+    return api.create_response(
+        request, {"code": "invalid", "detail": _("Some fields need correcting."), "fields": fields}, status=422
+    )
 
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"code": "unauthenticated", "detail": _("Sign in or present a valid token.")}, status=401)
+    return api.create_response(
+        request, {"code": "unauthenticated", "detail": _("Sign in or present a valid token.")}, status=401
+    )
 
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:  # ninja could not parse the body: the same shape as any invalid input
+        body = {"code": "invalid", "detail": _("Some fields need correcting."), "fields": {"body": [_("The request body is not valid JSON.")]}}
+        return api.create_response(request, body, status=422)
     messages = {404: _("Not found, or you have no access to it."), 405: _("This method is not allowed here.")}
     detail = messages.get(exc.status_code, _("The request could not be completed."))
     return api.create_response(request, {"code": str(exc.status_code), "detail": detail}, status=exc.status_code)

@@ -7,6 +7,7 @@ Three modes (``QORGAU_MODE``): ``production`` (the default: refuses to start wit
 from __future__ import annotations
 
 import os
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -134,6 +135,11 @@ QORGAU_API_TOKEN_DAYS = int(os.environ.get("QORGAU_API_TOKEN_DAYS", "30"))
 # Progressive login delays (DESIGN §5): free attempts, then 2**n seconds up to the cap.
 QORGAU_LOGIN_FREE_ATTEMPTS = 3
 QORGAU_LOGIN_MAX_DELAY_SECONDS = 900
+QORGAU_LOGIN_FORGET_SECONDS = 3600  # failures older than this no longer count
+# Sessions end after this long even when active (the idle timeout ends them sooner).
+QORGAU_SESSION_MAX_SECONDS = int(os.environ.get("QORGAU_SESSION_MAX_SECONDS", str(12 * 3600)))
+# Reverse proxies in front of Qorgau whose X-Forwarded-For is trusted (see docs/operations.md).
+QORGAU_TRUSTED_PROXIES = int(os.environ.get("QORGAU_TRUSTED_PROXIES", "0"))
 
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_HTTPONLY = True
@@ -174,10 +180,14 @@ LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
+# Zones come from the pinned tzdata package, not the host's files, so every machine agrees that
+# Kazakhstan moved to one offset (UTC+5) on 1 March 2024 (DESIGN §10).
+zoneinfo.reset_tzpath(to=[])
 TIME_ZONE = "UTC"
 QORGAU_DEFAULT_ZONE = "Asia/Almaty"
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
@@ -203,10 +213,10 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
-QORGAU_AUDIT_CHECKPOINT_PATH = Path(
-    os.environ.get("QORGAU_AUDIT_CHECKPOINT_PATH", VAR_DIR / "audit-checkpoints.log")
-)
+QORGAU_AUDIT_CHECKPOINT_PATH = Path(os.environ.get("QORGAU_AUDIT_CHECKPOINT_PATH", VAR_DIR / "audit-checkpoints.log"))
 QORGAU_AUDIT_SEAL_BATCH = 5000
+# Called by `qorgau rotate-keys` to recompute blind indexes under the active blind-index key.
+QORGAU_BLIND_INDEX_REBUILDERS = ["qorgau.accounts.services.staff_blind_indexes_rebuild"]
 
 # --- logging: no personal data, ever (DESIGN §5) --------------------------------------------------
 LOGGING = {

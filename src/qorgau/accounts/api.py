@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from django.utils import translation
+from ninja import Router, Schema, Status
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from qorgau.accounts import selectors, services, tokens
-from qorgau.accounts.access import notification_get_for
+from qorgau.accounts.access import notification_get_for, require
+from qorgau.accounts.masks import MASKED
 from qorgau.accounts.models import MachineToken, User
-from qorgau.accounts.roles import ROLE_CAPABILITIES, Role
+from qorgau.accounts.roles import ROLE_CAPABILITIES, Capability, Role
+from qorgau.core.audit import audit_record
+from qorgau.core.models import AuditAction
 
 
 class PersonalToken(HttpBearer):
@@ -19,6 +23,9 @@ class PersonalToken(HttpBearer):
         user = tokens.api_token_user(token)
         if user is not None:
             request.user = user
+            # UserLocaleMiddleware ran before the token was read: answer in the token owner's language.
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
         return user
 
 
@@ -33,7 +40,8 @@ class VerifiedSession(SessionAuth):
     """The browser session; the session guard has already ended any session without two factors."""
 
 
-STAFF_AUTH = [VerifiedSession(), PersonalToken()]
+# The bearer token is tried first: the session check enforces CSRF and would refuse a token client.
+STAFF_AUTH = [PersonalToken(), VerifiedSession()]
 
 router = Router(tags=["me"])
 machine_router = Router(tags=["machine"])
@@ -79,6 +87,18 @@ class MachineOut(Schema):
     name: str
     purpose: str
     unit_id: int
+
+
+class StaffOut(Schema):
+    """A staff member as the caller may see them; a field the mask hides is null and named in ``masked``."""
+
+    id: int
+    username: str
+    role: str
+    unit: str
+    full_name: str | None
+    iin: str | None
+    masked: list[str]
 
 
 class CountOut(Schema):
@@ -129,27 +149,50 @@ def notification_read(request: HttpRequest, notification_id: int) -> CountOut:
     return CountOut(updated=services.notification_mark_read(actor=user, notification_id=notification_id))
 
 
+@router.get("/staff", response=list[StaffOut], auth=STAFF_AUTH)
+def staff(request: HttpRequest) -> list[StaffOut]:
+    user = _user(request)
+    require(user, Capability.MANAGE_USERS)
+    rows = selectors.staff_rows_for(user)
+    audit_record(actor=user, action=AuditAction.READ, target_type="staff_directory", count=len(rows), request=request)
+    def shown(value: object) -> str | None:
+        return None if value is MASKED else str(value)
+
+    return [
+        StaffOut(
+            id=r["id"],
+            username=str(r["username"]),
+            role=str(r["role"]),
+            unit=str(r["unit"]),
+            full_name=shown(r["full_name"]),
+            iin=shown(r["iin"]),
+            masked=sorted(k for k, v in r.items() if v is MASKED),
+        )
+        for r in rows
+    ]
+
+
 @router.get("/tokens", response=list[TokenOut], auth=STAFF_AUTH)
 def token_list(request: HttpRequest) -> list[TokenOut]:
     return [TokenOut.model_validate(t, from_attributes=True) for t in selectors.active_tokens_for(_user(request))]
 
 
 @router.post("/tokens", response={201: IssuedTokenOut}, auth=[VerifiedSession()])
-def token_issue(request: HttpRequest, payload: TokenIn) -> tuple[int, IssuedTokenOut]:
+def token_issue(request: HttpRequest, payload: TokenIn) -> Status[IssuedTokenOut]:
     """Only from a browser session with two factors: a token cannot mint another token."""
     user = _user(request)
     issued = tokens.api_token_issue(actor=user, verified=user.is_verified(), name=payload.name)  # type: ignore[attr-defined]
     record = issued.record
-    return 201, IssuedTokenOut(
+    return Status(201, IssuedTokenOut(
         id=record.pk, name=record.name, prefix=record.prefix, created_at=record.created_at,
         expires_at=record.expires_at, token=issued.token,  # type: ignore[union-attr]
-    )
+    ))
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, auth=STAFF_AUTH)
-def token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
     tokens.api_token_revoke(actor=_user(request), token_id=token_id)
-    return 204, None
+    return Status(204, None)
 
 
 @machine_router.get("/whoami", response=MachineOut, auth=MachineBearer())

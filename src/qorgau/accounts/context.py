@@ -21,12 +21,13 @@ MENU = [
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    user = request.user
-    if not user.is_authenticated:
+    # Requests that bypass the middleware (the development static handler's 404) have no user.
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
         return {}
     items = [
         {"url": reverse(name), "label": label, "active": request.path == reverse(name)}
         for cap, name, label in MENU
-        if cap is None or user.can(cap)  # type: ignore[union-attr]
+        if cap is None or user.can(cap)
     ]
-    return {"nav_items": items, "unread_notifications": unread_count(user)}  # type: ignore[arg-type]
+    return {"nav_items": items, "unread_notifications": unread_count(user)}

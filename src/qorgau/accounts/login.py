@@ -18,11 +18,13 @@ from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qorgau.accounts.models import LoginThrottle, User
 from qorgau.core import clock, crypto
 from qorgau.core.audit import audit_record
+from qorgau.core.client import client_address
 from qorgau.core.models import AuditAction
 
 
@@ -43,7 +45,7 @@ class PasswordResult:
 def _keys(username: str, request: HttpRequest) -> list[tuple[str, str]]:
     return [
         (LoginThrottle.Scope.ACCOUNT, crypto.keyed_hash("login-account", username.strip().casefold())),
-        (LoginThrottle.Scope.CLIENT, crypto.keyed_hash("login-client", request.META.get("REMOTE_ADDR", ""))),
+        (LoginThrottle.Scope.CLIENT, crypto.keyed_hash("login-client", client_address(request))),
     ]
 
 
@@ -66,8 +68,12 @@ def _wait_remaining(keys: list[tuple[str, str]], at: datetime) -> int:
 
 
 def _record_failure(keys: list[tuple[str, str]], at: datetime) -> None:
+    quiet = at - timedelta(seconds=settings.QORGAU_LOGIN_FORGET_SECONDS)
     for scope, key in keys:
         with transaction.atomic():
+            # Failures are forgotten after a quiet period, so a shared office address or an old typo
+            # does not keep a delay growing for ever.
+            LoginThrottle.objects.filter(scope=scope, key=key, last_failure_at__lt=quiet).update(failures=0)
             updated = LoginThrottle.objects.filter(scope=scope, key=key).update(
                 failures=F("failures") + 1, last_failure_at=at
             )
@@ -88,6 +94,10 @@ def _clear_account(keys: list[tuple[str, str]]) -> None:
     LoginThrottle.objects.filter(scope=scope, key=key).delete()
 
 
+def has_second_factor(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
 def password_step(*, request: HttpRequest, username: str, password: str) -> PasswordResult:
     at = clock.now()
     keys = _keys(username, request)
@@ -100,9 +110,28 @@ def password_step(*, request: HttpRequest, username: str, password: str) -> Pass
         _record_failure(keys, at)
         audit_record(actor=None, action=AuditAction.LOGIN_FAILED, term=username, request=request, outcome="refused")
         return PasswordResult(Outcome.BAD_CREDENTIALS, retry_after=_wait_remaining(keys, at))
-    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if not has_second_factor(user):
         return PasswordResult(Outcome.NEEDS_ENROLMENT, user=user)
     return PasswordResult(Outcome.OK, user=user)
+
+
+def _verify_totp(device: TOTPDevice, code: str) -> bool:
+    """TOTP against the one clock (DESIGN §3): django-otp's ``verify_token`` reads ``time.time()``.
+
+    A code is accepted once: ``last_t`` moves forward with a conditional update, so a replayed or
+    concurrently submitted code fails. Repeated wrong codes are slowed by the login delays.
+    """
+    if not code:
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = clock.now().timestamp()
+    if not totp.verify(int(code), device.tolerance, device.last_t + 1):
+        return False
+    return bool(
+        TOTPDevice.objects.filter(pk=device.pk, last_t__lt=totp.t()).update(
+            last_t=totp.t(), drift=totp.drift, last_used_at=clock.now()
+        )
+    )
 
 
 def otp_step(*, request: HttpRequest, user: User, code: str) -> TOTPDevice | None:
@@ -111,9 +140,9 @@ def otp_step(*, request: HttpRequest, user: User, code: str) -> TOTPDevice | Non
     keys = _keys(user.username, request)
     if _wait_remaining(keys, at):
         return None
-    code = "".join(ch for ch in code if ch.isdigit())
+    code = "".join(ch for ch in code if ch.isdecimal())
     for device in TOTPDevice.objects.filter(user=user, confirmed=True):
-        if code and device.verify_token(code):
+        if _verify_totp(device, code):
             _clear_account(keys)
             audit_record(actor=user, action=AuditAction.LOGIN, target_type="user", target_id=user.pk, request=request)
             return device
@@ -133,9 +162,13 @@ def enrolment_device(*, user: User) -> TOTPDevice:
 @transaction.atomic
 def enrolment_confirm(*, request: HttpRequest, user: User, code: str) -> TOTPDevice | None:
     device = enrolment_device(user=user)
-    code = "".join(ch for ch in code if ch.isdigit())
-    if not code or not device.verify_token(code):
-        _record_failure(_keys(user.username, request), clock.now())
+    keys = _keys(user.username, request)
+    if _wait_remaining(keys, clock.now()):
+        return None
+    code = "".join(ch for ch in code if ch.isdecimal())
+    if not _verify_totp(device, code):
+        _record_failure(keys, clock.now())
+        audit_record(actor=user, action=AuditAction.OTP_FAILED, target_type="user", target_id=user.pk, request=request, outcome="refused")
         return None
     device.confirmed = True
     device.save(update_fields=["confirmed"])

@@ -126,6 +126,7 @@ def visible_fields(viewer: Viewer, policy: Mapping[str, FieldRule], names: Itera
 
 
 STAFF_POLICY: dict[str, FieldRule] = {
+    "id": FieldRule(Sensitivity.PUBLIC, Subject.STAFF),
     "username": FieldRule(Sensitivity.PUBLIC, Subject.STAFF),
     "role": FieldRule(Sensitivity.PUBLIC, Subject.STAFF),
     "unit": FieldRule(Sensitivity.PUBLIC, Subject.STAFF),

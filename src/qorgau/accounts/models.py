@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.roles import Capability, Role
+from qorgau.core import clock
 from qorgau.core.fields import EncryptedTextField
 from qorgau.core.models import District, LocalisedName, Region
 
@@ -47,6 +48,7 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, username: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("date_joined", clock.now())
         user = self.model(username=username, **extra)
         user.set_password(password)
         user.save(using=self._db)
@@ -72,7 +74,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     language = models.CharField(_("language"), max_length=2, default="ru")
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="May use the Django admin (administrators only).")
+    is_staff = models.BooleanField(default=False, help_text="Administrators; reserved for an admin site (none is installed).")
     date_joined = models.DateTimeField()
     # Bumped by "log out everywhere": sessions carrying an older epoch are ended.
     session_epoch = models.PositiveIntegerField(default=0)
@@ -81,7 +83,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     objects = UserManager()
 
     USERNAME_FIELD = "username"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         permissions = [(c.value, c.value.replace("_", " ")) for c in Capability]  # labels are translated in the UI
@@ -105,6 +107,9 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"qgp_{self.prefix}"
+
 
 class MachineToken(models.Model):
     """A machine client's credential (device gateway, import job); hashed, revocable."""
@@ -122,6 +127,9 @@ class MachineToken(models.Model):
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"qgm_{self.prefix}"
 
 
 class LoginThrottle(models.Model):
@@ -143,10 +151,12 @@ class LoginThrottle(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key[:12]}"
+
 
 class NotificationKind(models.TextChoices):
     WELCOME = "welcome", _("Welcome to Qorgau")
-    NEW_DEVICE_LOGIN = "new_login", _("A new sign-in to your account")
     TOKEN_ISSUED = "token_issued", _("A personal API token was issued")
     LOGGED_OUT_EVERYWHERE = "logout_everywhere", _("You were signed out everywhere")
     BREAK_GLASS = "break_glass", _("Break-glass access in your unit")
@@ -166,3 +176,6 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"

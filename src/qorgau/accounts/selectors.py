@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
+from qorgau.accounts.access import viewer_for
+from qorgau.accounts.masks import STAFF_POLICY, mask
 from qorgau.accounts.models import ApiToken, Notification, User
+from qorgau.accounts.roles import Role
 from qorgau.core import clock
 
 
@@ -25,3 +30,23 @@ def staff_directory(*, unit_id: int | None = None) -> QuerySet[User]:
     if unit_id is not None:
         qs = qs.filter(unit_id=unit_id)
     return qs
+
+
+def staff_rows_for(actor: User, *, unit_id: int | None = None) -> list[dict[str, Any]]:
+    """The staff directory as the actor may see it: every field through the mask layer."""
+    viewer = viewer_for(actor)
+    return [
+        mask(
+            viewer,
+            {
+                "id": person.pk,
+                "username": person.username,
+                "role": Role(person.role).label,
+                "unit": person.unit.name if person.unit else "",
+                "full_name": person.full_name,
+                "iin": person.iin or "",
+            },
+            STAFF_POLICY,
+        )
+        for person in staff_directory(unit_id=unit_id)
+    ]

@@ -170,3 +170,19 @@ def notification_mark_read(*, actor: User, notification_id: int | None = None) -
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=clock.now())
+
+
+def staff_blind_indexes_rebuild() -> int:
+    """Recompute staff blind indexes under the active blind-index key (after a key rotation).
+
+    Runs in batches of its own transactions; each row is rewritten from its decrypted fields, so it
+    is idempotent and can be interrupted.
+    """
+    rebuilt = 0
+    for user in User.objects.only("id", "full_name", "iin").iterator(chunk_size=500):
+        iin_bidx = crypto.blind_index("staff_iin", normalise.iin_key(user.iin)) if user.iin else ""
+        name_bidx = crypto.blind_index("staff_name", normalise.name_key(user.full_name)) if user.full_name else ""
+        rebuilt += User.objects.filter(pk=user.pk).exclude(iin_bidx=iin_bidx, name_bidx=name_bidx).update(
+            iin_bidx=iin_bidx, name_bidx=name_bidx
+        )
+    return rebuilt

@@ -14,5 +14,6 @@ urlpatterns = [
     path("notifications/", views.notifications_view, name="notifications"),
     path("security/", views.security_view, name="security"),
     path("staff/", views.staff_view, name="staff"),
+    path("staff/export.csv", views.staff_export_view, name="staff_export"),
     path("language/", views.language_view, name="language"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -11,21 +13,22 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from qorgau.accounts import login as signin
 from qorgau.accounts import selectors, services, tokens
-from qorgau.accounts.access import capability_required, notification_get_for, viewer_for
+from qorgau.accounts.access import capability_required, notification_get_for
 from qorgau.accounts.forms import CodeForm, LanguageForm, LoginForm, TokenForm
-from qorgau.accounts.masks import STAFF_POLICY, mask
 from qorgau.accounts.middleware import start_session
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import ROLE_CAPABILITIES, Capability, Role
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import QorgauError
+from qorgau.core.geography import zone_label
 from qorgau.core.models import AuditAction
 
 PENDING_KEY = "qorgau_pending_user"
@@ -41,6 +44,10 @@ def _pending_user(request: HttpRequest) -> User | None:
 
 def _finish_login(request: HttpRequest, user: User, device: object) -> HttpResponse:
     request.session.pop(PENDING_KEY, None)
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in services.SUPPORTED_LANGUAGES and chosen != user.language:
+        # The language picked on the sign-in page is an explicit choice: remember it for the user.
+        services.user_set_language(actor=user, language=chosen)
     auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # rotates the session key
     otp_login(request, device)
     start_session(request)
@@ -55,7 +62,7 @@ def _delay_message(seconds: int) -> str:
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:home")
-    form = LoginForm(request.POST or None)
+    form = LoginForm(request.POST if request.method == "POST" else None)  # an empty POST is bound too
     error = ""
     if request.method == "POST" and form.is_valid():
         result = signin.password_step(
@@ -82,7 +89,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if user is None:
         messages.warning(request, _("Your sign-in took too long. Please start again."))
         return redirect("accounts:login")
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     error = ""
     if request.method == "POST" and form.is_valid():
         device = signin.otp_step(request=request, user=user, code=form.cleaned_data["code"])
@@ -98,8 +105,10 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     if user is None:
         messages.warning(request, _("Your sign-in took too long. Please start again."))
         return redirect("accounts:login")
+    if signin.has_second_factor(user):  # enrolment is for a first device, never a way around the code
+        return redirect("accounts:verify")
     device = signin.enrolment_device(user=user)
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     error = ""
     if request.method == "POST" and form.is_valid():
         confirmed = signin.enrolment_confirm(request=request, user=user, code=form.cleaned_data["code"])
@@ -138,6 +147,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
         "capabilities": [c.label for c in Capability if c in ROLE_CAPABILITIES[role]],
         "notifications": selectors.notifications_for(user, limit=5),
         "token_count": selectors.active_tokens_for(user).count(),
+        "zone": zone_label(user.unit.timezone, language=get_language() or "ru", at=clock.now()) if user.unit else "",
     }
     return render(request, "accounts/home.html", context)
 
@@ -149,10 +159,12 @@ def notifications_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         raw = request.POST.get("id", "")
         if raw:
-            if not raw.isdigit():
+            if not raw.isdecimal():
                 raise QorgauError(_("The request was malformed. Go back and try again."))
             notification_get_for(user, int(raw))
         services.notification_mark_read(actor=user, notification_id=int(raw) if raw else None)
+        if raw and request.headers.get("HX-Request"):
+            return render(request, "accounts/_notification_item.html", {"n": notification_get_for(user, int(raw))})
         return redirect("accounts:notifications")
     return render(request, "accounts/notifications.html", {"notifications": selectors.notifications_for(user)})
 
@@ -167,7 +179,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action")
         if action == "issue" and form.is_valid():
             issued = tokens.api_token_issue(actor=user, verified=user.is_verified(), name=form.cleaned_data["name"])  # type: ignore[attr-defined]
-        elif action == "revoke" and request.POST.get("id", "").isdigit():
+        elif action == "revoke" and request.POST.get("id", "").isdecimal():
             tokens.api_token_revoke(actor=user, token_id=int(request.POST["id"]))
             messages.info(request, _("The token was revoked."))
             return redirect("accounts:security")
@@ -188,25 +200,26 @@ def security_view(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.MANAGE_USERS)
 def staff_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    viewer = viewer_for(user)
-    rows = []
-    people = list(selectors.staff_directory())
-    for person in people:
-        rows.append(
-            mask(
-                viewer,
-                {
-                    "username": person.username,
-                    "role": Role(person.role).label,
-                    "unit": person.unit.name if person.unit else "",
-                    "full_name": person.full_name,
-                    "iin": person.iin or "",
-                },
-                STAFF_POLICY,
-            )
-        )
+    rows = selectors.staff_rows_for(user)
     audit_record(actor=user, action=AuditAction.READ, target_type="staff_directory", count=len(rows), request=request)
     return render(request, "accounts/staff.html", {"rows": rows})
+
+
+@login_required
+@capability_required(Capability.MANAGE_USERS)
+def staff_export_view(request: HttpRequest) -> HttpResponse:
+    """The staff directory as CSV, through the same mask as the page; audited as an export."""
+    user: User = request.user  # type: ignore[assignment]
+    rows = selectors.staff_rows_for(user)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="qorgau-staff.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 Cyrillic and Kazakh letters correctly with a BOM
+    writer = csv.writer(response)
+    writer.writerow([_("User name"), _("Full name"), _("IIN"), _("Role"), _("Unit")])
+    for r in rows:
+        writer.writerow([str(r[k]) for k in ("username", "full_name", "iin", "role", "unit")])
+    audit_record(actor=user, action=AuditAction.EXPORT, target_type="staff_directory", count=len(rows), request=request)
+    return response
 
 
 @require_POST
@@ -219,7 +232,7 @@ def language_view(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         nxt = "/"
     if request.user.is_authenticated:
-        services.user_set_language(actor=request.user, language=language)  # type: ignore[arg-type]
+        services.user_set_language(actor=request.user, language=language)
     response = HttpResponseRedirect(nxt)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax", secure=request.is_secure(), httponly=True

@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
@@ -95,3 +97,28 @@ def load_reference() -> LoadReport:
             },
         )
     return LoadReport(regions=len(regions), districts=len(districts))
+
+
+# The zones' cities in kk, ru, en, to show a zone as people say it: "Алматы (UTC+5)".
+ZONE_CITIES = {
+    "Asia/Almaty": ("Алматы", "Алматы", "Almaty"),
+    "Asia/Aqtobe": ("Ақтөбе", "Актобе", "Aktobe"),
+    "Asia/Atyrau": ("Атырау", "Атырау", "Atyrau"),
+    "Asia/Oral": ("Орал", "Уральск", "Oral"),
+    "Asia/Aqtau": ("Ақтау", "Актау", "Aktau"),
+    "Asia/Qyzylorda": ("Қызылорда", "Кызылорда", "Kyzylorda"),
+    "Asia/Qostanay": ("Қостанай", "Костанай", "Kostanay"),
+}
+
+
+def zone_label(zone: str, *, language: str, at: datetime) -> str:
+    """E.g. "Алматы (UTC+5)" at a given moment; the offset comes from the pinned tzdata."""
+    offset = at.astimezone(ZoneInfo(zone)).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    utc = f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    names = ZONE_CITIES.get(zone)
+    if names is None:
+        return f"{zone} ({utc})"
+    return f"{names[{'kk': 0, 'ru': 1}.get(language, 2)]} ({utc})"

@@ -26,26 +26,25 @@ def rotate_field_keys(*, batch: int = BATCH) -> RotationReport:
     report = RotationReport()
     qn = connection.ops.quote_name
     for model, field in encrypted_fields():
-        table, column, pk = qn(model._meta.db_table), qn(field.column), qn(model._meta.pk.column)  # type: ignore[union-attr]
+        table, column, pk = qn(model._meta.db_table), qn(field.column), qn(model._meta.pk.column)
         last = None
         while True:
-            with transaction.atomic():
-                with connection.cursor() as cur:
-                    where = f"{column} IS NOT NULL" + (f" AND {pk} > %s" if last is not None else "")
-                    cur.execute(
-                        f"SELECT {pk}, {column} FROM {table} WHERE {where} ORDER BY {pk} LIMIT %s",  # noqa: S608
-                        ([last] if last is not None else []) + [batch],
-                    )
-                    rows = cur.fetchall()
-                    for row_pk, token in rows:
-                        report.examined += 1
-                        if crypto.needs_rotation(token):
-                            plain = crypto.decrypt(token, context=field.crypto_context)
-                            cur.execute(
-                                f"UPDATE {table} SET {column} = %s WHERE {pk} = %s",  # noqa: S608
-                                [crypto.encrypt(plain, context=field.crypto_context), row_pk],
-                            )
-                            report.rewritten += 1
+            with transaction.atomic(), connection.cursor() as cur:
+                where = f"{column} IS NOT NULL" + (f" AND {pk} > %s" if last is not None else "")
+                cur.execute(
+                    f"SELECT {pk}, {column} FROM {table} WHERE {where} ORDER BY {pk} LIMIT %s",  # noqa: S608
+                    ([last] if last is not None else []) + [batch],
+                )
+                rows = cur.fetchall()
+                for row_pk, token in rows:
+                    report.examined += 1
+                    if crypto.needs_rotation(token):
+                        plain = crypto.decrypt(token, context=field.crypto_context)
+                        cur.execute(
+                            f"UPDATE {table} SET {column} = %s WHERE {pk} = %s",  # noqa: S608
+                            [crypto.encrypt(plain, context=field.crypto_context), row_pk],
+                        )
+                        report.rewritten += 1
             if len(rows) < batch:
                 break
             last = rows[-1][0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
-_IIN_OR_PHONE = re.compile(r"(?<!\d)(\+?\d[\d\s\-()]{9,}\d)(?!\d)")
+_IIN_OR_PHONE = re.compile(r"(?<!\d)(\+?\d[\d\s\-()]{8,}\d)(?!\d)")
 
 
 def scrub(text: str) -> str:
@@ -22,6 +22,12 @@ class ScrubFilter(logging.Filter):
             record.msg = record.getMessage()
             record.args = None
         record.msg = scrub(str(record.msg))
+        # Formatters append exc_text as they find it, so a scrubbed one replaces the exception's own
+        # message (which may quote an IIN or a phone number) in every handler's output.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
         # Django attaches the request to error records; its body and query string may hold personal
         # data, so handlers never see it.
         if hasattr(record, "request"):

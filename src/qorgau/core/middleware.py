@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 
-from qorgau.core.errors import QorgauError
+from qorgau.core.audit import audit_denied
+from qorgau.core.errors import Forbidden, QorgauError
 
 LANGUAGE_COOKIE = "django_language"
 
@@ -19,11 +21,11 @@ class UserLocaleMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        zone = "Asia/Almaty"
+        zone = settings.QORGAU_DEFAULT_ZONE
         if user.is_authenticated:
-            if user.language:  # type: ignore[union-attr]
-                translation.activate(user.language)  # type: ignore[union-attr]
-                request.LANGUAGE_CODE = user.language  # type: ignore[union-attr]
+            if user.language:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
             unit = getattr(user, "unit", None)
             if unit is not None:
                 zone = unit.timezone
@@ -36,6 +38,8 @@ class UserLocaleMiddleware:
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if not isinstance(exc, QorgauError):
             return None
+        if isinstance(exc, Forbidden):
+            audit_denied(request)
         return error_response(request, exc)
 
 

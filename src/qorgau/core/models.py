@@ -15,13 +15,13 @@ class LocalisedName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         lang = (get_language() or "ru")[:2]
         return str(getattr(self, f"name_{lang}", None) or self.name_ru)
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Region(LocalisedName):
@@ -112,6 +112,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"#{self.chain_pos or '-'} {self.action} {self.target_type}:{self.target_id}"
+
 
 class AuditSealState(models.Model):
     """The chain's head; one row, locked by the sealer while it seals a batch."""
@@ -124,10 +127,15 @@ class AuditSealState(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_seal_state_singleton")]
 
+    def __str__(self) -> str:
+        return f"sealed to {self.last_pos}"
+
 
 class PeriodicJob(models.Model):
     """When the scheduler last enqueued each periodic job; a conditional update stops double runs."""
 
     name = models.CharField(primary_key=True, max_length=64)
     last_enqueued_at = models.DateTimeField(null=True, blank=True)
-    last_finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

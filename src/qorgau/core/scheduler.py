@@ -37,7 +37,7 @@ def tick(jobs: list[Job] | None = None) -> list[str]:
     """Enqueue every job whose interval has passed; return the names enqueued."""
     at = clock.now()
     enqueued = []
-    for job in jobs or _jobs():
+    for job in _jobs() if jobs is None else jobs:
         PeriodicJob.objects.get_or_create(name=job.name)
         claimed = PeriodicJob.objects.filter(
             Q(last_enqueued_at__isnull=True) | Q(last_enqueued_at__lte=at - job.every), name=job.name

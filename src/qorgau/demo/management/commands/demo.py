@@ -23,4 +23,4 @@ class Command(BaseCommand):
         self.stdout.write(f"{'user':<12} {'role':<36} {'TOTP secret (base32)':<34} unit")
         for u in users:
             self.stdout.write(f"{u.username:<12} {u.role:<36} {u.totp_secret:<34} {u.unit}")
-        self.stdout.write("The current six-digit code of any user: qorgau totp USER  (or .venv/bin/qorgau totp USER)")
+        self.stdout.write("The current six-digit code of a user: QORGAU_DEMO=1 .venv/bin/qorgau totp USER   (or: make totp USER=inspector)")

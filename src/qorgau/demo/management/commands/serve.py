@@ -20,8 +20,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         qorgau = [sys.executable, "-m", "qorgau.cli"]
         commands = {
-            "web": [sys.executable, "-m", "gunicorn", "qorgau.wsgi:application", "--bind", options["bind"],
-                    "--workers", str(options["workers"]), "--access-logfile", "-", "--timeout", "60"],
+            "web": [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "qorgau.wsgi:application",
+                "--bind",
+                options["bind"],
+                "--workers",
+                str(options["workers"]),
+                "--timeout",
+                "60",
+            ],
             "worker": [*qorgau, "db_worker", "--no-reload"],
             "scheduler": [*qorgau, "scheduler"],
         }

@@ -1,0 +1,163 @@
+"""``make bench``: Qorgau's benchmarks, each as a ratio against a baseline from the same run.
+
+Foundation figures: field encryption and blind indexes against the bare primitives, audit appends
+against a plain insert, audit sealing against an in-memory HMAC chain, and a signed-in page
+against Django's own empty endpoint, all in one process on an SQLite test database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+os.environ.setdefault("QORGAU_MODE", "test")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+
+import django
+
+django.setup()
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+from bench.harness import Report, compare  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    setup_test_environment()
+    settings.QORGAU_AUDIT_CHECKPOINT_PATH = Path(settings.VAR_DIR) / "bench-checkpoints.log"
+    old_name = connection.creation.create_test_db(verbosity=0, keepdb=False)
+    try:
+        run(Report())
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def run(report: Report) -> None:
+    from qorgau.core import crypto
+
+    text = "Сапарова Айгерім Нұрланқызы, Алматы, Абай даңғылы 10, пәтер 25"
+    key = settings.QORGAU_KEYRING.field_keys[settings.QORGAU_KEYRING.active_field_key]
+    aes = AESGCM(key)
+
+    def raw_round_trip() -> None:
+        nonce = os.urandom(12)
+        aes.decrypt(nonce, aes.encrypt(nonce, text.encode(), b"ctx"), b"ctx")
+
+    def field_round_trip() -> None:
+        crypto.decrypt(crypto.encrypt(text, context="people.person.name"), context="people.person.name")
+
+    report.add(
+        compare(
+            "field encrypt+decrypt (AES-256-GCM, key id, base64)",
+            field_round_trip,
+            "bare AESGCM encrypt+decrypt",
+            raw_round_trip,
+            n=20000,
+        )
+    )
+
+    bkey = settings.QORGAU_KEYRING.blind_keys[settings.QORGAU_KEYRING.active_blind_key]
+    report.add(
+        compare(
+            "blind index (keyed HMAC, versioned)",
+            lambda: crypto.blind_index("iin", "791028302728"),
+            "bare HMAC-SHA256",
+            lambda: hmac.new(bkey, b"791028302728", hashlib.sha256).hexdigest(),
+            n=50000,
+        )
+    )
+
+    from qorgau.core import clock
+    from qorgau.core.audit import audit_record, audit_seal
+    from qorgau.core.models import AuditAction, AuditEvent
+
+    def plain_insert() -> None:
+        AuditEvent.objects.create(at=clock.now(), action="read", target_type="case", target_id="1")
+
+    def audited() -> None:
+        audit_record(actor=None, action=AuditAction.SEARCH, target_type="case", target_id="1", term="Сапарова")
+
+    report.add(
+        compare(
+            "audit append (keyed term hash, no lock)",
+            audited,
+            "plain ORM insert of the same row",
+            plain_insert,
+            n=1000,
+            rounds=3,
+        )
+    )
+
+    AuditEvent.objects.all().delete()
+    from qorgau.core.models import AuditSealState
+
+    AuditSealState.objects.all().delete()
+    rows = 20000
+    AuditEvent.objects.bulk_create(
+        [AuditEvent(at=clock.now(), action="read", target_type="case", target_id=str(i)) for i in range(rows)]
+    )
+    import time
+
+    start = time.perf_counter()
+    sealed = audit_seal()
+    seal_rate = sealed / (time.perf_counter() - start)
+    key_a = settings.QORGAU_KEYRING.audit_key
+    start = time.perf_counter()
+    mac = b"0" * 64
+    for i in range(rows):
+        mac = hmac.new(key_a, mac + f"{i}|read|case".encode(), hashlib.sha256).hexdigest().encode()
+    chain_rate = rows / (time.perf_counter() - start)
+    from bench.harness import Figure
+
+    report.add(
+        Figure(
+            "audit seal (read, chain, executemany update, checkpoint)",
+            "in-memory HMAC chain of the same length",
+            seal_rate,
+            chain_rate,
+            chain_rate / seal_rate,
+            note=f"{sealed} rows",
+        )
+    )
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from qorgau.accounts.services import agency_kinds_load, roles_sync
+    from qorgau.core.geography import load_reference
+    from qorgau.demo.seed import seed_demo
+    from tests.conftest import sign_in
+
+    load_reference()
+    agency_kinds_load()
+    roles_sync()
+    seed_demo()
+    from qorgau.accounts.models import User
+
+    client = sign_in(Client(), User.objects.get(username="inspector"))
+    assert TOTPDevice.objects.filter(user__username="inspector").exists()
+    assert client.get("/").status_code == 200
+    report.add(
+        compare(
+            "signed-in home page (session guard, i18n, audit-free)",
+            lambda: client.get("/"),
+            "one-query endpoint (/healthz)",
+            lambda: client.get("/healthz"),
+            n=300,
+            rounds=3,
+            note="in-process test client",
+        )
+    )
+    report.write(HERE)
+    print(f"\nwritten: {HERE / 'report.md'}")
+
+
+if __name__ == "__main__":
+    main()

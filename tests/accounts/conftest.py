@@ -1,0 +1,17 @@
+"""Fixtures for the accounts tests (none of them autouse)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from qorgau.core import clock
+from tests.accounts.support import T0
+
+
+@pytest.fixture
+def frozen() -> Iterator[clock.FrozenClock]:
+    """The project clock held at T0 for the whole test; ``frozen.advance(...)`` moves it."""
+    with clock.frozen(T0) as fixed:
+        yield fixed

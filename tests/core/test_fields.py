@@ -1,0 +1,75 @@
+"""EncryptedTextField: what the database holds, and what it refuses to do."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from qorgau.accounts.models import User
+from qorgau.core import crypto
+from qorgau.core.crypto import DecryptionError
+from qorgau.core.fields import encrypted_fields
+from qorgau.core.iin import make
+
+IIN = make(dt.date(1985, 4, 12), "F", 17)
+assert IIN is not None
+
+
+def _stored(user_id: int) -> tuple[str, str | None]:
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT {qn('full_name')}, {qn('iin')} FROM {qn(User._meta.db_table)} WHERE {qn('id')} = %s", [user_id]
+        )
+        return cur.fetchone()
+
+
+def test_user_name_and_iin_are_the_encrypted_fields():
+    found = {(model._meta.label, field.name, field.crypto_context) for model, field in encrypted_fields()}
+    assert found == {
+        ("accounts.User", "full_name", "accounts.user.full_name"),
+        ("accounts.User", "iin", "accounts.user.iin"),
+    }
+
+
+@pytest.mark.django_db
+def test_database_holds_tokens_and_model_reads_plaintext(make_user):
+    user = make_user(full_name="Әлия Серікқызы", iin=IIN)
+    name_token, iin_token = _stored(user.pk)
+    assert name_token.startswith("v1:t2:") and iin_token.startswith("v1:t2:")
+    assert "Әлия" not in name_token and IIN not in iin_token
+    assert crypto.decrypt(name_token, context="accounts.user.full_name") == "Әлия Серікқызы"
+    assert crypto.decrypt(iin_token, context="accounts.user.iin") == IIN
+    fresh = User.objects.get(pk=user.pk)
+    assert (fresh.full_name, fresh.iin) == ("Әлия Серікқызы", IIN)
+
+
+@pytest.mark.django_db
+def test_null_stays_null_and_isnull_works(make_user):
+    user = make_user(full_name="Ержан")
+    assert _stored(user.pk)[1] is None
+    assert User.objects.get(pk=user.pk).iin is None
+    assert list(User.objects.filter(iin__isnull=True).values_list("pk", flat=True)) == [user.pk]
+    assert User.objects.filter(iin__isnull=False).count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lookup", ["exact", "icontains", "startswith", "in"])
+def test_searching_an_encrypted_column_is_refused(lookup):
+    value = ["x"] if lookup == "in" else "x"
+    with pytest.raises(TypeError, match=f"cannot be searched with '{lookup}'"):
+        User.objects.filter(**{f"full_name__{lookup}": value})
+
+
+@pytest.mark.django_db
+def test_a_token_copied_into_another_column_does_not_decrypt(make_user):
+    user = make_user(full_name="Гүлнар", iin=IIN)
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {qn(User._meta.db_table)} SET {qn('iin')} = {qn('full_name')} WHERE {qn('id')} = %s", [user.pk]
+        )
+    with pytest.raises(DecryptionError, match="authentication failed"):
+        User.objects.get(pk=user.pk)

@@ -1,0 +1,397 @@
+"""Every screen in Kazakh, Russian and English (DESIGN §4, §10): a language walker and the catalogues.
+
+The walker renders each page of the UI with the Django test client in each language, as an
+administrator, as a police inspector and anonymously, pulls out the text a user sees (or hears from
+a screen reader), removes what users typed in themselves, and fails on any text left in another
+language:
+
+* ``en`` pages: no Cyrillic letter at all;
+* ``ru`` pages: no Latin word outside ``ALLOWED_LATIN`` and no Kazakh-specific letter;
+* ``kk`` pages: no Latin word outside ``ALLOWED_LATIN``; since Russian-looking Cyrillic can't be told
+  from Kazakh reliably, the kk text must also differ from the ru text of the same page (same user,
+  same data) and contain at least one Kazakh-specific letter.
+
+Every offending snippet is listed in the failure. The catalogue tests read the ``.po`` files with
+Babel: no message may be untranslated or fuzzy in any of the three languages.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from django.conf import settings
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from qorgau.accounts.models import ApiToken, LoginThrottle, Unit, User
+from qorgau.accounts.roles import Role
+from tests.conftest import PASSWORD, sign_in
+
+LANGUAGES = ("ru", "kk", "en")
+LOCALE_DIR = Path(__file__).resolve().parents[2] / "src" / "qorgau" / "locale"
+
+# Latin words that are correct in every language. Keep this short: each entry is a name or a code
+# that Kazakh and Russian users also write in Latin letters.
+ALLOWED_LATIN = frozenset(
+    {
+        "Qorgau",  # the product name
+        "API",  # "API-токен", "API токені"
+        "CSV",  # the file format of exports
+        "QR",  # "QR-код"
+        "TOTP",  # the second-factor standard
+        "UTC",  # time offsets: "Алматы (UTC+5)"
+    }
+)
+# IANA time-zone names (Asia/Almaty, ...) are identifiers; the UI shows zones by city, but keep them
+# out of the check should one appear in a code or example.
+ZONE_NAME = re.compile(r"\b(?:Africa|America|Asia|Atlantic|Europe|Etc|Pacific)/[A-Za-z_]+\b")
+# The switcher shows each language in itself, by design; only these three names are skipped.
+SWITCHER_NAMES = ("Қазақша", "Русский", "English")
+
+CYRILLIC = re.compile(r"[\u0400-\u052F]")
+KAZAKH_LETTERS = "әғқңөұүһіӘҒҚҢӨҰҮҺІ"
+KAZAKH_LETTER = re.compile(f"[{KAZAKH_LETTERS}]")
+LATIN_WORD = re.compile(r"[A-Za-z\u00C0-\u024F]+")
+# Attributes whose text a user reads or a screen reader speaks.
+SPOKEN_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label")
+
+
+class _TextExtractor(HTMLParser):
+    """Visible and spoken text of a page, chunk by chunk.
+
+    Skipped: <script> and <style>; <code>, which holds machine values (a TOTP key, a token or its
+    prefix); and the buttons of the language switcher, whose names are each in their own language.
+    """
+
+    SKIP_TAGS = frozenset({"script", "style", "code"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self.html_lang = ""
+        self._skipping: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "html":
+            self.html_lang = values.get("lang") or ""
+        if self._skipping:
+            if tag == self._skipping[-1]:
+                self._skipping.append(tag)
+            return
+        if tag in self.SKIP_TAGS or (tag == "button" and values.get("name") == "language"):
+            self._skipping.append(tag)
+            return
+        for name in SPOKEN_ATTRIBUTES:
+            if values.get(name):
+                self.chunks.append(str(values[name]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skipping and tag == self._skipping[-1]:
+            self._skipping.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping and data.strip():
+            self.chunks.append(" ".join(data.split()))
+
+
+@dataclass
+class Page:
+    """One rendered page: what it shows, once user-entered data is taken out."""
+
+    name: str
+    language: str
+    status: int
+    html_lang: str
+    chunks: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " | ".join(self.chunks)
+
+
+def _private_strings(language: str) -> list[str]:
+    """Data that users entered, not interface text: user names, full names, unit names, token names.
+
+    A unit's name is taken out only in the page's own language, so a Russian unit name on an
+    English page is still caught.
+    """
+    values: set[str] = set()
+    for username, full_name in User.objects.values_list("username", "full_name"):
+        values.update(v for v in (username, full_name) if v)
+    values.update(n for n in Unit.objects.values_list(f"name_{language}", flat=True) if n)
+    values.update(n for n in ApiToken.objects.values_list("name", flat=True) if n)
+    return sorted(values, key=len, reverse=True)
+
+
+def extract(name: str, language: str, response) -> Page:
+    parser = _TextExtractor()
+    parser.feed(response.content.decode())
+    parser.close()
+    private = _private_strings(language)
+    chunks = []
+    for chunk in parser.chunks:
+        for value in private:
+            chunk = chunk.replace(value, " ")
+        chunk = ZONE_NAME.sub(" ", chunk)
+        chunk = " ".join(chunk.split())
+        if chunk and chunk.strip("·|,.:;—-–()«»\"' ") and chunk not in SWITCHER_NAMES:
+            chunks.append(chunk)
+    return Page(name, language, response.status_code, parser.html_lang, chunks)
+
+
+# --- the pages --------------------------------------------------------------------------------------
+
+
+class Walker:
+    """Renders the pages; one user per role, whose language is set before each rendering."""
+
+    def __init__(self, make_user: Callable[..., User]) -> None:
+        self._make_user = make_user
+        self._users: dict[str, User] = {}
+
+    def user(self, key: str) -> User:
+        if key not in self._users:
+            role = {"admin": Role.ADMINISTRATOR, "inspector": Role.POLICE_INSPECTOR, "new": Role.POLICE_INSPECTOR}[key]
+            user = self._make_user(role, username=f"walker_{key}")
+            if key == "new":  # a first sign-in: no authenticator yet
+                TOTPDevice.objects.filter(user=user).delete()
+            self._users[key] = user
+        return self._users[key]
+
+    @staticmethod
+    def anonymous(language: str) -> Client:
+        client = Client()
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        return client
+
+    def signed_in(self, key: str, language: str) -> Client:
+        user = self.user(key)
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.refresh_from_db()
+        return sign_in(Client(), user)
+
+    def pending(self, key: str, language: str) -> Client:
+        """An anonymous client that has passed the password step."""
+        client = self.anonymous(language)
+        r = client.post("/login/", {"username": self.user(key).username, "password": PASSWORD})
+        assert r.status_code == 302, f"the password step failed: {r.status_code}"
+        return client
+
+
+def _security_with_token(w: Walker, lang: str):
+    client = w.signed_in("inspector", lang)
+    return client.post("/security/", {"action": "issue", "name": "walker-laptop"})
+
+
+def _signed_out(w: Walker, lang: str):
+    client = w.signed_in("inspector", lang)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    return client.post("/logout/", follow=True)
+
+
+def _signed_out_everywhere(w: Walker, lang: str):
+    client = w.signed_in("inspector", lang)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    return client.post("/logout/everywhere/", follow=True)
+
+
+# page name -> (expected status, how to get it)
+PAGES: dict[str, tuple[int, Callable[[Walker, str], object]]] = {
+    "login": (200, lambda w, lang: w.anonymous(lang).get("/login/")),
+    "login-wrong-password": (
+        401,
+        lambda w, lang: w.anonymous(lang).post("/login/", {"username": "walker_nobody", "password": "wrong-password-1"}),
+    ),
+    "login-empty-form": (200, lambda w, lang: w.anonymous(lang).post("/login/", {})),
+    "login-after-sign-out": (200, _signed_out),
+    "login-after-sign-out-everywhere": (200, _signed_out_everywhere),
+    "login-sign-in-expired": (200, lambda w, lang: w.anonymous(lang).get("/login/verify/", follow=True)),
+    "verify": (200, lambda w, lang: w.pending("inspector", lang).get("/login/verify/")),
+    "verify-wrong-code": (401, lambda w, lang: w.pending("inspector", lang).post("/login/verify/", {"code": "000000"})),
+    "verify-malformed-code": (200, lambda w, lang: w.pending("inspector", lang).post("/login/verify/", {"code": "12ab"})),
+    "enrol": (200, lambda w, lang: w.pending("new", lang).get("/login/enrol/")),
+    "enrol-wrong-code": (401, lambda w, lang: w.pending("new", lang).post("/login/enrol/", {"code": "000000"})),
+    "home-admin": (200, lambda w, lang: w.signed_in("admin", lang).get("/")),
+    "home-inspector": (200, lambda w, lang: w.signed_in("inspector", lang).get("/")),
+    "notifications-admin": (200, lambda w, lang: w.signed_in("admin", lang).get("/notifications/")),
+    "notifications-inspector": (200, lambda w, lang: w.signed_in("inspector", lang).get("/notifications/")),
+    "security-admin": (200, lambda w, lang: w.signed_in("admin", lang).get("/security/")),
+    "security-inspector": (200, lambda w, lang: w.signed_in("inspector", lang).get("/security/")),
+    "security-token-issued": (200, _security_with_token),
+    "staff-admin": (200, lambda w, lang: w.signed_in("admin", lang).get("/staff/")),
+    "403-inspector-on-staff": (403, lambda w, lang: w.signed_in("inspector", lang).get("/staff/")),
+    "404-anonymous": (404, lambda w, lang: w.anonymous(lang).get("/no-such-page/")),
+    "404-signed-in": (404, lambda w, lang: w.signed_in("admin", lang).get("/no-such-page/")),
+}
+
+
+def render(walker: Walker, name: str, language: str) -> Page:
+    # Every rendering starts without login delays, so "wrong password" never turns into "wait".
+    LoginThrottle.objects.all().delete()
+    status, get = PAGES[name]
+    response = get(walker, language)
+    page = extract(name, language, response)
+    assert page.status == status, f"{name} [{language}]: expected HTTP {status}, got {page.status}"
+    assert page.html_lang == language, f"{name} [{language}]: <html lang> is {page.html_lang!r}"
+    assert page.chunks, f"{name} [{language}]: no text found"
+    return page
+
+
+def _latin_offences(page: Page) -> list[str]:
+    found = []
+    for chunk in page.chunks:
+        words = [w for w in LATIN_WORD.findall(chunk) if w not in ALLOWED_LATIN]
+        if words:
+            found.append(f"{chunk!r} (Latin: {', '.join(words)})")
+    return found
+
+
+def _report(page: Page, problems: list[str]) -> str:
+    lines = "\n  ".join(problems)
+    return f"{page.name} [{page.language}] has {len(problems)} text(s) in another language:\n  {lines}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(PAGES))
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_page_is_in_one_language(make_user, language, name):
+    walker = Walker(make_user)
+    page = render(walker, name, language)
+    problems: list[str] = []
+    if language == "en":
+        problems += [f"{c!r} (Cyrillic)" for c in page.chunks if CYRILLIC.search(c)]
+    else:
+        problems += _latin_offences(page)
+    if language == "ru":
+        problems += [
+            f"{c!r} (Kazakh letters: {''.join(sorted(set(KAZAKH_LETTER.findall(c))))})"
+            for c in page.chunks
+            if KAZAKH_LETTER.search(c)
+        ]
+    if language == "kk":
+        russian = render(walker, name, "ru")
+        if page.text == russian.text:
+            problems.append(f"the kk page reads exactly like the ru page: {page.text!r}")
+        if not KAZAKH_LETTER.search(page.text):
+            problems.append(f"no Kazakh-specific letter ({KAZAKH_LETTERS}) anywhere on the page: {page.text!r}")
+    assert not problems, _report(page, problems)
+
+
+def test_walker_covers_every_page_of_the_ui():
+    """A new page in the accounts URLs must be added to PAGES (or here, with the reason it is not)."""
+    from qorgau.accounts.urls import urlpatterns
+
+    walked = {
+        "", "login/", "login/verify/", "login/enrol/", "notifications/", "security/", "staff/", "logout/",
+        "logout/everywhere/",
+    }
+    not_pages = {
+        "language/": "POST only; redirects back",
+        "staff/export.csv": "a CSV download, not a page (its headings are checked by the catalogue tests)",
+    }
+    routes = {str(p.pattern) for p in urlpatterns}
+    unknown = routes - walked - set(not_pages)
+    assert not unknown, f"pages the language walker does not visit: {sorted(unknown)}"
+
+
+# --- the catalogues ----------------------------------------------------------------------------------
+
+
+def _catalogue(language: str):
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "django.po"
+    assert path.exists(), f"missing catalogue {path.relative_to(LOCALE_DIR.parents[2])}"
+    with path.open("rb") as fh:
+        return read_po(fh, locale=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_po_complete(language):
+    catalogue = _catalogue(language)
+    problems = []
+    if catalogue.fuzzy:
+        problems.append("the catalogue header is marked fuzzy")
+    for message in catalogue:
+        if not message.id:
+            continue  # the header
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        if message.fuzzy:
+            problems.append(f"fuzzy: {msgid!r}")
+        elif not all(s and s.strip() for s in strings):
+            problems.append(f"untranslated: {msgid!r}")
+    for message, errors in catalogue.check():
+        for error in errors:
+            problems.append(f"format: {message.id!r}: {error}")
+    assert not problems, f"{language}/LC_MESSAGES/django.po has {len(problems)} problem(s):\n  " + "\n  ".join(problems)
+
+
+# gettext-style functions and where their message (and context) arguments are, for Babel.
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "gettext_lazy": None,
+    "gettext_noop": None,
+    "ngettext": (1, 2),
+    "ngettext_lazy": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "pgettext_lazy": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
+    "npgettext_lazy": ((1, "c"), 2, 3),
+}
+
+
+def _source_messages() -> dict[tuple[str, str | None], str]:
+    """(msgid, context) -> where, for every translatable string in the Python code and the templates.
+
+    Templates go through Django's own ``templatize`` (what ``makemessages`` uses), so
+    ``{% translate %}`` and ``{% blocktranslate %}`` come out exactly as in the catalogues.
+    """
+    from babel.messages.extract import extract
+    from django.utils.translation.template import templatize
+
+    root = LOCALE_DIR.parent
+    found: dict[tuple[str, str | None], str] = {}
+    for path in sorted(root.rglob("*")):
+        if "migrations" in path.parts or not path.is_file():
+            continue
+        if path.suffix == ".py":
+            source = path.read_bytes()
+        elif path.suffix in {".html", ".txt"} and "templates" in path.parts:
+            source = templatize(path.read_text(encoding="utf-8"), origin=str(path)).encode()
+        else:
+            continue
+        for lineno, message, _comments, context in extract("python", io.BytesIO(source), keywords=KEYWORDS):
+            msgid = message if isinstance(message, str) else message[0]
+            found.setdefault((msgid, context), f"{path.relative_to(root.parent)}:{lineno}")
+    return found
+
+
+def _by_place(item: tuple[tuple[str, str | None], str]) -> tuple[str, int]:
+    path, _, line = item[1].rpartition(":")
+    return path, int(line)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalogue_covers_the_source(language):
+    """Every string marked for translation in src/ is in the catalogue (``make messages`` was run)."""
+    have = {(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in _catalogue(language) if m.id}
+    missing = {key: where for key, where in _source_messages().items() if key not in have}
+    listed = "\n  ".join(f"{msgid!r}{f' (context {ctx!r})' if ctx else ''} at {where}" for (msgid, ctx), where in sorted(missing.items(), key=_by_place))
+    assert not missing, f"{len(missing)} message(s) missing from {language}/LC_MESSAGES/django.po:\n  {listed}"
+
+
+def test_catalogues_hold_the_same_messages():
+    ids = {}
+    for language in LANGUAGES:
+        ids[language] = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalogue(language) if m.id}
+    every = set().union(*ids.values())
+    missing = {lang: sorted(every - have) for lang, have in ids.items() if every - have}
+    assert not missing, f"messages missing from some catalogues: {missing}"
