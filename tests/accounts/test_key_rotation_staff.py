@@ -48,3 +48,14 @@ def test_rebuild_is_idempotent(make_user):
 
     make_user(full_name="Нурлан Бекмуханов", iin=valid_iin())
     assert staff_blind_indexes_rebuild() == 0  # already under the active key
+
+
+def test_user_create_applies_the_password_rules(police_unit):
+    from qorgau.accounts.roles import Role
+    from qorgau.accounts.services import user_create
+    from qorgau.core.errors import Invalid
+
+    with pytest.raises(Invalid) as err:
+        user_create(actor=None, username="weak", password="12345678", role=Role.POLICE_INSPECTOR, unit=police_unit)
+    assert "password" in err.value.fields
+    assert not User.objects.filter(username="weak").exists()

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -109,6 +110,10 @@ def user_create(
     user = User(username=username, role=Role(role), unit=unit, language=language, date_joined=clock.now())
     user.is_staff = user.role == Role.ADMINISTRATOR
     _staff_identity(user, full_name=full_name, iin=iin)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise Invalid(fields={"password": [str(m) for m in exc.messages]}) from exc
     user.set_password(password)
     _full_clean(user, exclude=["password"])
     user.save()

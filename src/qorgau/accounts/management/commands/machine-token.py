@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from qorgau.accounts.models import MachineToken, Unit, User
+from qorgau.accounts.roles import Capability
 from qorgau.accounts.tokens import machine_token_issue
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
@@ -30,6 +31,8 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"no active user {username!r}")
+        if not user.can(Capability.MANAGE_USERS):
+            raise CommandError(f"{username!r} may not manage machine tokens")
         return user
 
     def handle(self, *args: Any, **options: Any) -> None:
