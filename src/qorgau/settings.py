@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "ninja",
     "qorgau.core",
     "qorgau.accounts",
+    "qorgau.people",
+    "qorgau.cases",
     "qorgau.demo",
 ]
 

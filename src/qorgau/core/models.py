@@ -82,6 +82,8 @@ class AuditAction(models.TextChoices):
     MACHINE_TOKEN_ISSUED = "machine_token_issued", _("Machine token issued")
     KEYS_ROTATED = "keys_rotated", _("Keys rotated")
     LANGUAGE_CHANGED = "language_changed", _("Language changed")
+    BREAK_GLASS = "break_glass", _("Emergency access (break-glass)")
+    IMPORT = "import", _("Import")
 
 
 class AuditEvent(models.Model):

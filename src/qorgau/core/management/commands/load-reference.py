@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from qorgau.accounts.services import agency_kinds_load, roles_sync
+from qorgau.cases.reference import markers_load
 from qorgau.core.geography import load_reference
 
 
@@ -13,4 +14,7 @@ class Command(BaseCommand):
         report = load_reference()
         kinds = agency_kinds_load()
         roles = roles_sync()
-        self.stdout.write(f"regions {report.regions}, districts {report.districts}, agency kinds {kinds}, roles {roles}")
+        markers = markers_load()
+        self.stdout.write(
+            f"regions {report.regions}, districts {report.districts}, agency kinds {kinds}, roles {roles}, markers {markers}"
+        )

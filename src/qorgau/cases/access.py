@@ -1,0 +1,58 @@
+"""The one access gate of the case aggregate (DESIGN §3, §5).
+
+A user sees a case through a live grant held by their unit. ``case_get_for`` raises ``NotFound``
+alike for a missing case and one the user may not see, and records the read in the audit log.
+Restricted cases (the offender is staff) are granted only to oversight units and the unit they name
+to investigate; they appear in no search, flag or break-glass elsewhere.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+
+from qorgau.accounts.access import viewer_for
+from qorgau.accounts.masks import Scope, Viewer
+from qorgau.accounts.models import User
+from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Role
+from qorgau.cases.models import Case, Grant
+from qorgau.core import clock
+from qorgau.core.audit import audit_record
+from qorgau.core.errors import NotFound
+from qorgau.core.models import AuditAction
+
+SCOPE_ORDER = {Scope.CONSENT: 0, Scope.WORKER: 1, Scope.FULL: 2}
+
+
+def live_grants(actor: User) -> QuerySet[Grant]:
+    if actor.unit_id is None or Role(actor.role) in AGGREGATE_ONLY_ROLES:
+        return Grant.objects.none()
+    at = clock.now()
+    return Grant.objects.filter(unit_id=actor.unit_id, since__lte=at).filter(Q(until__isnull=True) | Q(until__gt=at))
+
+
+def cases_visible_to(actor: User) -> QuerySet[Case]:
+    return Case.objects.filter(pk__in=live_grants(actor).values("case_id"))
+
+
+def scope_for(actor: User, case: Case) -> Scope | None:
+    scopes = [Scope(s) for s in live_grants(actor).filter(case=case).values_list("scope", flat=True)]
+    return max(scopes, key=SCOPE_ORDER.__getitem__) if scopes else None
+
+
+def case_get_for(actor: User, case_id: int, *, request: HttpRequest | None = None) -> tuple[Case, Viewer]:
+    """The case and the viewer the mask layer needs; NotFound for missing and forbidden alike."""
+    case = Case.objects.select_related("victim", "offender", "holding_unit").filter(pk=case_id).first()
+    scope = scope_for(actor, case) if case is not None else None
+    if case is None or scope is None:
+        audit_record(actor=actor, action=AuditAction.DENIED, target_type="case", target_id=case_id, request=request, outcome="refused")
+        raise NotFound()
+    audit_record(actor=actor, action=AuditAction.READ, target_type="case", target_id=case.pk, request=request)
+    return case, viewer_for(actor, scope=scope)
+
+
+def case_get_by_number_for(actor: User, number: str, *, request: HttpRequest | None = None) -> tuple[Case, Viewer]:
+    case_id = Case.objects.filter(number=number.strip().upper()).values_list("pk", flat=True).first()
+    if case_id is None:
+        raise NotFound()
+    return case_get_for(actor, case_id, request=request)

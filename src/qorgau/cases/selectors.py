@@ -1,0 +1,205 @@
+"""Reads for the case registry. Every personal field goes through the mask layer; cross-case signals
+are flags without names, addresses, narratives or dates (DESIGN §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from qorgau.accounts.masks import MASKED, FieldRule, Sensitivity, Subject, Viewer, mask
+from qorgau.accounts.models import User
+from qorgau.accounts.normalise import name_key
+from qorgau.cases.access import cases_visible_to
+from qorgau.cases.models import Case, CaseEvent, Grant, Incident, Party, PartyRole, Report
+from qorgau.core import clock, crypto
+from qorgau.core.audit import audit_record
+from qorgau.core.models import AuditAction
+from qorgau.people.models import Person, SafeContact
+from qorgau.people.services import iin_candidates, name_dob_key
+
+S, P = Sensitivity, Subject
+CASE_POLICY: dict[str, FieldRule] = {
+    "victim_name": FieldRule(S.IDENTITY, P.VICTIM),
+    "victim_iin": FieldRule(S.IDENTITY, P.VICTIM),
+    "victim_birth_date": FieldRule(S.IDENTITY, P.VICTIM),
+    "victim_phone": FieldRule(S.CONTACT, P.VICTIM),
+    "victim_address": FieldRule(S.WHEREABOUTS, P.VICTIM),
+    "victim_workplace": FieldRule(S.WHEREABOUTS, P.VICTIM),
+    "offender_name": FieldRule(S.IDENTITY, P.OFFENDER),
+    "offender_iin": FieldRule(S.IDENTITY, P.OFFENDER),
+    "offender_birth_date": FieldRule(S.IDENTITY, P.OFFENDER),
+    "offender_phone": FieldRule(S.CONTACT, P.OFFENDER),
+    "offender_address": FieldRule(S.WHEREABOUTS, P.OFFENDER),
+}
+REPORT_POLICY: dict[str, FieldRule] = {"narrative": FieldRule(S.NARRATIVE, P.VICTIM)}
+SAFE_CONTACT_POLICY: dict[str, FieldRule] = {
+    "phone": FieldRule(S.CONTACT, P.VICTIM),
+    "code_word": FieldRule(S.CONTACT, P.VICTIM),
+}
+
+
+def _person_fields(prefix: str, p: Person) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        f"{prefix}_name": p.full_name,
+        f"{prefix}_iin": p.iin or "",
+        f"{prefix}_birth_date": p.birth_date,
+        f"{prefix}_phone": p.phone or "",
+        f"{prefix}_address": p.address or "",
+    }
+    if prefix == "victim":
+        out["victim_workplace"] = p.workplace or ""
+    return out
+
+
+def case_people(case: Case, viewer: Viewer) -> dict[str, Any]:
+    """The pair's personal fields as this viewer may see them."""
+    values = {**_person_fields("victim", case.victim), **_person_fields("offender", case.offender)}
+    return mask(viewer, values, CASE_POLICY)
+
+
+def case_reports(case: Case, viewer: Viewer) -> list[dict[str, Any]]:
+    rows = []
+    for r in Report.objects.filter(incident__cases=case).select_related("incident", "unit").order_by("received_at"):
+        rows.append({"report": r, "incident": r.incident, **mask(viewer, {"narrative": r.narrative}, REPORT_POLICY)})
+    return rows
+
+
+def case_safe_contact(case: Case, viewer: Viewer) -> dict[str, Any] | None:
+    contact = SafeContact.objects.filter(person=case.victim).first()
+    if contact is None:
+        return None
+    return {"contact": contact, **mask(viewer, {"phone": contact.phone or "", "code_word": contact.code_word or ""}, SAFE_CONTACT_POLICY)}
+
+
+def case_timeline(case: Case) -> list[CaseEvent]:
+    return list(CaseEvent.objects.filter(case=case).select_related("unit", "report"))
+
+
+def case_workers(case: Case) -> list[Grant]:
+    at = clock.now()
+    return list(
+        Grant.objects.filter(case=case, since__lte=at).filter(Q(until__isnull=True) | Q(until__gt=at)).select_related("unit").order_by("since")
+    )
+
+
+def case_child_witnesses(case: Case) -> int:
+    return Party.objects.filter(incident__cases=case, role=PartyRole.CHILD_WITNESS).values("person").distinct().count()
+
+
+@dataclass
+class PairHistory:
+    incidents_6_months: int
+    incidents_total: int
+    reports_total: int
+
+
+def pair_history(case: Case) -> PairHistory:
+    since = clock.now() - timedelta(days=183)
+    incidents = case.incidents.all()
+    return PairHistory(
+        incidents_6_months=incidents.filter(occurred_at__gte=since).count(),
+        incidents_total=incidents.count(),
+        reports_total=Report.objects.filter(incident__in=incidents).count(),
+    )
+
+
+def case_flags(case: Case, actor: User) -> list[str]:
+    """Signals from across the registry, computed without revealing another case (DESIGN §5)."""
+    flags = []
+    others = Case.objects.filter(restricted=False).exclude(pk=case.pk)
+    other_victims = others.filter(offender=case.offender).values("victim").distinct().count()
+    if other_victims:
+        flags.append(ngettext("The offender has %(n)d other victim in the registry.", "The offender has %(n)d other victims in the registry.", other_victims) % {"n": other_victims})
+    other_offenders = others.filter(victim=case.victim).values("offender").distinct().count()
+    if other_offenders:
+        flags.append(ngettext("She is the victim in %(n)d other case.", "She is the victim in %(n)d other cases.", other_offenders) % {"n": other_offenders})
+    visible = set(cases_visible_to(actor).values_list("pk", flat=True))
+    units = (
+        others.filter(Q(offender=case.offender) | Q(victim=case.victim))
+        .exclude(pk__in=visible)
+        .values_list("holding_unit__name_ru", "holding_unit__name_kk", "holding_unit__name_en")
+        .distinct()
+    )
+    from django.utils.translation import get_language
+
+    col = {"kk": 1, "en": 2}.get((get_language() or "ru")[:2], 0)
+    for names in units:
+        flags.append(_("A related case is held by %(unit)s: ask them, or use emergency access.") % {"unit": names[col]})
+    return flags
+
+
+def pair_recent_incidents(actor: User, victim_id: int, offender_id: int, *, around: dt.datetime) -> list[Incident]:
+    """The pair's incidents of the last 48 hours, for the registration screen to propose."""
+    return list(
+        Incident.objects.filter(
+            cases__victim_id=victim_id,
+            cases__offender_id=offender_id,
+            cases__in=cases_visible_to(actor),
+            occurred_at__gte=around - timedelta(hours=48),
+        ).distinct().order_by("-occurred_at")
+    )
+
+
+@dataclass
+class SearchHit:
+    case_id: int | None  # None: the case exists but the user may not open it
+    number: str
+    unit_name: str
+    visible: bool
+
+
+def case_search(
+    actor: User,
+    *,
+    iin: str = "",
+    full_name: str = "",
+    birth_date: dt.date | None = None,
+    number: str = "",
+    request: HttpRequest | None = None,
+) -> list[SearchHit]:
+    """Search by IIN, by name and birth date, or by case number. Cases the user may not see show only
+    that they exist and which unit holds them; restricted cases never show (DESIGN §5)."""
+    people = Person.objects.none()
+    term = ""
+    if iin.strip():
+        term = iin.strip()
+        people = Person.objects.filter(iin_bidx__in=iin_candidates(term))
+    elif full_name.strip() and birth_date:
+        term = f"{full_name}|{birth_date}"
+        key = name_dob_key(full_name, birth_date)
+        people = Person.objects.filter(name_dob_bidx__in=crypto.blind_index_candidates("person_name_dob", key))
+    elif full_name.strip():
+        term = full_name
+        people = Person.objects.filter(name_bidx__in=crypto.blind_index_candidates("person_name", name_key(full_name)))
+    if number.strip():
+        term = number.strip().upper()
+        cases = Case.objects.filter(number=term)
+    else:
+        cases = Case.objects.filter(Q(victim__in=people) | Q(offender__in=people))
+    visible = set(cases_visible_to(actor).values_list("pk", flat=True))
+    hits = []
+    for case in cases.select_related("holding_unit").order_by("-opened_at")[:50]:
+        if case.pk in visible:
+            hits.append(SearchHit(case.pk, case.number, case.holding_unit.name, True))
+        elif not case.restricted:
+            hits.append(SearchHit(None, "", case.holding_unit.name, False))
+    audit_record(actor=actor, action=AuditAction.SEARCH, target_type="case", term=term or None, count=len(hits), request=request)
+    return hits
+
+
+def caseload(actor: User, *, limit: int = 100) -> list[Case]:
+    """The cases the user's unit holds a live grant on, newest first."""
+    return list(
+        cases_visible_to(actor).select_related("holding_unit").annotate(n_reports=Count("incidents__reports")).order_by("-opened_at")[:limit]
+    )
+
+
+def hidden(value: object) -> bool:
+    return value is MASKED

@@ -1,0 +1,406 @@
+"""Writes for the case registry: register a report, change a case's state, correct it, break-glass,
+safe-contact preferences. Every write is audited in its transaction; stale edits are conflicts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from qorgau.accounts.masks import Scope
+from qorgau.accounts.models import NotificationKind, Unit, User
+from qorgau.accounts.roles import ROLE_CAPABILITIES, Capability, Role
+from qorgau.accounts.services import notify
+from qorgau.cases.access import cases_visible_to, scope_for
+from qorgau.cases.models import (
+    Case,
+    CaseEvent,
+    CaseState,
+    Channel,
+    EventKind,
+    Grant,
+    GrantReason,
+    Incident,
+    Marker,
+    Party,
+    PartyRole,
+    Relationship,
+    Report,
+)
+from qorgau.core import clock
+from qorgau.core.audit import audit_record
+from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
+from qorgau.core.geography import district_is_urban
+from qorgau.core.models import AuditAction, District, Region
+from qorgau.people.models import Person, SafeContact
+from qorgau.people.services import PersonInput, person_create, person_find_by_valid_iin, validate_person
+
+FORMS = ("physical", "psychological", "economic", "sexual", "neglect")
+CIRCUMSTANCES = ("injuries", "weapon", "strangulation", "alcohol", "drugs", "children_present", "children_harmed")
+INCIDENT_WINDOW = timedelta(hours=48)
+BREAK_GLASS_HOURS = 4
+NARRATIVE_MAX = 20000
+
+
+@dataclass
+class VictimInput:
+    relationship: str
+    person: PersonInput | None = None
+    existing_person_id: int | None = None
+    markers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReportInput:
+    channel: str
+    received_at: dt.datetime
+    occurred_at: dt.datetime
+    region_iso: str
+    victims: list[VictimInput]
+    offender: PersonInput | None = None
+    offender_existing_id: int | None = None
+    district_kato: str = ""
+    locality: str = ""
+    urban: bool | None = None  # defaults from the district (city districts urban)
+    forms: set[str] = field(default_factory=set)
+    circumstances: set[str] = field(default_factory=set)
+    narrative: str = ""
+    child_witnesses: list[PersonInput] = field(default_factory=list)
+    attach_incident_id: int | None = None
+    restricted: bool = False
+    import_key: str | None = None
+
+
+@dataclass
+class Registration:
+    report: Report
+    cases: list[Case]
+    new_cases: list[Case]
+    handed_to_oversight: bool
+
+
+def _number(prefix: str, pk: int, at: dt.datetime) -> str:
+    return f"{prefix}-{at.year}-{pk:07d}"
+
+
+def _visible_person(actor: User, person_id: int) -> Person | None:
+    cases = cases_visible_to(actor)
+    return Person.objects.filter(
+        Q(pk=person_id) & (Q(cases_as_victim__in=cases) | Q(cases_as_offender__in=cases))
+    ).distinct().first()
+
+
+def _validate(actor: User, data: ReportInput) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    now = clock.now()
+    if data.channel not in Channel.values:
+        errors["channel"] = [_("Choose who reported.")]
+    if data.received_at > now + timedelta(minutes=5):
+        errors["received_at"] = [_("This time is in the future.")]
+    if data.occurred_at > now + timedelta(minutes=5):
+        errors["occurred_at"] = [_("This time is in the future.")]
+    elif data.occurred_at > data.received_at + timedelta(minutes=5):
+        errors["occurred_at"] = [_("The incident cannot happen after it was reported.")]
+    if not Region.objects.filter(iso=data.region_iso).exists():
+        errors["region"] = [_("Choose a region from the list.")]
+    elif data.district_kato and not District.objects.filter(kato=data.district_kato, region_id=data.region_iso).exists():
+        errors["district"] = [_("The district is not in the chosen region.")]
+    if not (data.forms & set(FORMS)) or data.forms - set(FORMS):
+        errors["forms"] = [_("Choose at least one form of violence.")]
+    if data.circumstances - set(CIRCUMSTANCES):
+        errors["circumstances"] = [_("Choose one of the offered values.")]
+    if len(data.narrative) > NARRATIVE_MAX:
+        errors["narrative"] = [_("The narrative is too long.")]
+    if not data.victims:
+        errors["victims"] = [_("Name at least one victim.")]
+    known_markers = set(Marker.objects.values_list("code", flat=True))
+    for i, v in enumerate(data.victims):
+        prefix = f"victim{i}_"
+        if v.relationship not in Relationship.values:
+            errors[prefix + "relationship"] = [_("Choose what the offender is to her.")]
+        if set(v.markers) - known_markers:
+            errors[prefix + "markers"] = [_("Choose one of the offered values.")]
+        if v.existing_person_id is not None:
+            if _visible_person(actor, v.existing_person_id) is None:
+                errors[prefix + "person"] = [_("Not found, or you have no access to it.")]
+        elif v.person is None:
+            errors[prefix + "full_name"] = [_("Enter the full name.")]
+        else:
+            errors.update(validate_person(v.person, prefix=prefix)[0])
+    if data.offender_existing_id is not None:
+        if _visible_person(actor, data.offender_existing_id) is None:
+            errors["offender_person"] = [_("Not found, or you have no access to it.")]
+    elif data.offender is None:
+        errors["offender_full_name"] = [_("Enter the full name.")]
+    else:
+        errors.update(validate_person(data.offender, prefix="offender_")[0])
+    for i, child in enumerate(data.child_witnesses):
+        errors.update(validate_person(child, prefix=f"child{i}_")[0])
+    return errors
+
+
+def _resolve(actor: User, data: PersonInput | None, existing_id: int | None, prefix: str) -> Person:
+    if existing_id is not None:
+        person = Person.objects.get(pk=existing_id)
+        return person
+    assert data is not None
+    return person_find_by_valid_iin(data.iin.strip()) or person_create(actor=actor, data=data, prefix=prefix)
+
+
+def _oversight_units() -> list[Unit]:
+    return list(Unit.objects.filter(kind_id="oversight", is_active=True))
+
+
+def _grant(case: Case, unit: Unit, reason: str, scope: Scope, *, by: User | None, until: dt.datetime | None = None, why: str = "") -> Grant:
+    return Grant.objects.create(
+        case=case, unit=unit, reason=reason, scope=scope, granted_by=by, since=clock.now(), until=until, justification=why
+    )
+
+
+def _event(case: Case, kind: str, actor: User | None, **kw: object) -> CaseEvent:
+    return CaseEvent.objects.create(case=case, at=clock.now(), kind=kind, actor=actor, unit=actor.unit if actor else None, **kw)
+
+
+def _restrict(case: Case, actor: User) -> None:
+    """Hand the case to internal oversight: every other grant ends now."""
+    at = clock.now()
+    case.restricted = True
+    case.save(update_fields=["restricted"])
+    oversight = _oversight_units()
+    Grant.objects.filter(case=case).exclude(unit__in=oversight).filter(Q(until__isnull=True) | Q(until__gt=at)).update(until=at)
+    for unit in oversight:
+        if not Grant.objects.filter(case=case, unit=unit, until__isnull=True).exists():
+            _grant(case, unit, GrantReason.OVERSIGHT, Scope.FULL, by=actor)
+
+
+def _pair_incident(actor: User, data: ReportInput, pairs: list[tuple[Person, Person]]) -> Incident | None:
+    """The incident to attach to: one of the pair's incidents of the last 48 hours (DESIGN §10)."""
+    if data.attach_incident_id is None:
+        return None
+    since = data.received_at - INCIDENT_WINDOW
+    q = Q()
+    for victim, offender in pairs:
+        q |= Q(cases__victim=victim, cases__offender=offender)
+    incident = Incident.objects.filter(q, pk=data.attach_incident_id, occurred_at__gte=since).distinct().first()
+    if incident is None or not Case.objects.filter(incidents=incident, pk__in=cases_visible_to(actor)).exists():
+        raise Invalid(fields={"attach_incident": [_("This incident is not one of the pair's incidents of the last 48 hours.")]})
+    return incident
+
+
+@transaction.atomic
+def report_register(*, actor: User, data: ReportInput) -> Registration:
+    if not actor.can(Capability.REGISTER_REPORT) or actor.unit is None:
+        raise Forbidden()
+    if data.import_key:
+        existing = Report.objects.filter(import_key=data.import_key).first()
+        if existing is not None:
+            cases = list(Case.objects.filter(incidents=existing.incident))
+            return Registration(existing, cases, [], False)
+    errors = _validate(actor, data)
+    if errors:
+        raise Invalid(fields=errors)
+    offender = _resolve(actor, data.offender, data.offender_existing_id, "offender_")
+    victims = [_resolve(actor, v.person, v.existing_person_id, f"victim{i}_") for i, v in enumerate(data.victims)]
+    for i, victim in enumerate(victims):
+        if victim.pk == offender.pk:
+            raise Invalid(fields={f"victim{i}_full_name": [_("The victim and the offender are the same person.")]})
+    if len({v.pk for v in victims}) != len(victims):
+        raise Invalid(fields={"victims": [_("The same victim is named twice.")]})
+    now = clock.now()
+    incident = _pair_incident(actor, data, [(v, offender) for v in victims])
+    if incident is None:
+        district = District.objects.filter(kato=data.district_kato).first() if data.district_kato else None
+        urban = data.urban if data.urban is not None else (district_is_urban(district.kato, data.region_iso) if district else True)
+        incident = Incident.objects.create(
+            occurred_at=data.occurred_at,
+            region_id=data.region_iso,
+            district=district,
+            locality=data.locality.strip()[:120],
+            urban=urban,
+            created_at=now,
+            **{f: f in data.forms for f in FORMS},
+            **{c: c in data.circumstances for c in CIRCUMSTANCES},
+        )
+    report = Report.objects.create(
+        number=f"tmp-{uuid.uuid4().hex[:14]}",
+        incident=incident,
+        channel=data.channel,
+        received_at=data.received_at,
+        narrative=data.narrative.strip(),
+        unit=actor.unit,
+        registered_by=actor,
+        registered_at=now,
+        import_key=data.import_key,
+    )
+    report.number = _number("R", report.pk, now)
+    report.save(update_fields=["number"])
+    for person, role in [(offender, PartyRole.OFFENDER), *((v, PartyRole.VICTIM) for v in victims)]:
+        Party.objects.get_or_create(incident=incident, person=person, role=role)
+    for i, child in enumerate(data.child_witnesses):
+        kid = _resolve(actor, child, None, f"child{i}_")
+        Party.objects.get_or_create(incident=incident, person=kid, role=PartyRole.CHILD_WITNESS)
+    audit_record(actor=actor, action=AuditAction.WRITE, target_type="report", target_id=report.pk)
+
+    cases, new_cases, handed = [], [], False
+    for victim, v in zip(victims, data.victims, strict=True):
+        case = Case.objects.select_for_update().filter(victim=victim, offender=offender).first()
+        if case is None:
+            case = Case.objects.create(
+                number=f"tmp-{uuid.uuid4().hex[:14]}",
+                victim=victim,
+                offender=offender,
+                relationship=v.relationship,
+                holding_unit=actor.unit,
+                opened_at=now,
+            )
+            case.number = _number("C", case.pk, now)
+            case.save(update_fields=["number"])
+            new_cases.append(case)
+            _event(case, EventKind.OPENED, actor, report=report)
+            _grant(case, actor.unit, GrantReason.REGISTERED, Scope.FULL, by=actor)
+        else:
+            if case.state == CaseState.CLOSED:
+                Case.objects.filter(pk=case.pk).update(state=CaseState.ACTIVE, closed_at=None, version=case.version + 1)
+                case.refresh_from_db()
+                _event(case, EventKind.REOPENED, actor, report=report, from_state=CaseState.CLOSED, to_state=CaseState.ACTIVE)
+            if not case.restricted and scope_for(actor, case) is None:
+                _grant(case, actor.unit, GrantReason.REGISTERED, Scope.FULL, by=actor)
+        case.incidents.add(incident)
+        if v.markers:
+            case.markers.add(*Marker.objects.filter(code__in=v.markers))
+        _event(case, EventKind.REPORT_ADDED, actor, report=report)
+        if data.restricted and not case.restricted:
+            _restrict(case, actor)
+        handed = handed or case.restricted
+        audit_record(actor=actor, action=AuditAction.WRITE, target_type="case", target_id=case.pk)
+        cases.append(case)
+    return Registration(report, cases, new_cases, handed)
+
+
+TRANSITIONS = {
+    CaseState.ACTIVE: {CaseState.SUPERVISED, CaseState.CLOSED},
+    CaseState.SUPERVISED: {CaseState.ACTIVE, CaseState.CLOSED},
+    CaseState.CLOSED: {CaseState.ACTIVE},
+}
+
+
+def _require_work(actor: User, case: Case) -> Scope:
+    scope = scope_for(actor, case)
+    if scope is None:
+        raise NotFound()
+    if not actor.can(Capability.WORK_CASES) or scope == Scope.CONSENT:
+        raise Forbidden()
+    return scope
+
+
+def _bump(case: Case, version: int, **changes: object) -> None:
+    updated = Case.objects.filter(pk=case.pk, version=version).update(version=version + 1, **changes)
+    if not updated:
+        raise Conflict()
+    case.refresh_from_db()
+
+
+@transaction.atomic
+def case_change_state(*, actor: User, case: Case, version: int, to_state: str, reason: str) -> Case:
+    _require_work(actor, case)
+    if to_state not in TRANSITIONS.get(CaseState(case.state), set()):
+        if case.version != version:
+            raise Conflict()
+        raise Invalid(fields={"state": [_("This change of state is not possible.")]})
+    reason = reason.strip()
+    if not reason:
+        raise Invalid(fields={"reason": [_("Give the reason.")]})
+    from_state = case.state
+    _bump(case, version, state=to_state, state_reason=reason, closed_at=clock.now() if to_state == CaseState.CLOSED else None)
+    _event(case, EventKind.STATE_CHANGED, actor, from_state=from_state, to_state=to_state, reason=reason)
+    audit_record(actor=actor, action=AuditAction.WRITE, target_type="case", target_id=case.pk)
+    return case
+
+
+@transaction.atomic
+def case_correct(*, actor: User, case: Case, version: int, relationship: str, markers: list[str], reason: str) -> Case:
+    """Correct the pair's relationship and her vulnerability markers; the reason goes to the timeline."""
+    _require_work(actor, case)
+    errors: dict[str, list[str]] = {}
+    if relationship not in Relationship.values:
+        errors["relationship"] = [_("Choose what the offender is to her.")]
+    if set(markers) - set(Marker.objects.values_list("code", flat=True)):
+        errors["markers"] = [_("Choose one of the offered values.")]
+    if not reason.strip():
+        errors["reason"] = [_("Give the reason.")]
+    if errors:
+        raise Invalid(fields=errors)
+    _bump(case, version, relationship=relationship)
+    case.markers.set(Marker.objects.filter(code__in=markers))
+    _event(case, EventKind.EDITED, actor, reason=reason.strip())
+    audit_record(actor=actor, action=AuditAction.WRITE, target_type="case", target_id=case.pk)
+    return case
+
+
+@transaction.atomic
+def case_break_glass(*, actor: User, case_id: int, justification: str) -> Grant:
+    """A short worker-scope grant with a stated reason; audited; the holding unit's supervisors are told."""
+    if not actor.can(Capability.BREAK_GLASS) or actor.unit is None:
+        raise Forbidden()
+    case = Case.objects.filter(pk=case_id, restricted=False).first()
+    if case is None:
+        raise NotFound()
+    justification = justification.strip()
+    if len(justification) < 10:
+        raise Invalid(fields={"justification": [_("Explain the emergency in at least 10 characters.")]})
+    grant = _grant(
+        case, actor.unit, GrantReason.BREAK_GLASS, Scope.WORKER, by=actor,
+        until=clock.now() + timedelta(hours=BREAK_GLASS_HOURS), why=justification,
+    )
+    _event(case, EventKind.BREAK_GLASS, actor)
+    audit_record(actor=actor, action=AuditAction.BREAK_GLASS, target_type="case", target_id=case.pk)
+    supervisors = [
+        u for u in User.objects.filter(unit=case.holding_unit, is_active=True)
+        if Capability.SUPERVISE_UNIT in ROLE_CAPABILITIES[Role(u.role)]
+    ]
+    notify(recipients=supervisors, kind=NotificationKind.BREAK_GLASS, target_type="case", target_id=case.pk)
+    return grant
+
+
+@dataclass
+class SafeContactInput:
+    may_call: bool
+    call_times: str = ""
+    phone: str = ""
+    may_leave_message: bool = False
+    code_word: str = ""
+
+
+@transaction.atomic
+def safe_contact_update(*, actor: User, case: Case, version: int | None, data: SafeContactInput) -> SafeContact:
+    scope = _require_work(actor, case)
+    if scope != Scope.FULL:
+        raise Forbidden()
+    if len(data.call_times) > 120:
+        raise Invalid(fields={"call_times": [_("This value is too long.")]})
+    contact = SafeContact.objects.select_for_update().filter(person=case.victim).first()
+    values = {
+        "may_call": data.may_call,
+        "call_times": data.call_times.strip(),
+        "phone": data.phone.strip() or None,
+        "may_leave_message": data.may_leave_message,
+        "code_word": data.code_word.strip() or None,
+        "updated_at": clock.now(),
+    }
+    if contact is None:
+        contact = SafeContact.objects.create(person=case.victim, **values)
+    else:
+        if version != contact.version:
+            raise Conflict()
+        for k, v in values.items():
+            setattr(contact, k, v)
+        contact.version += 1
+        contact.save()
+    _event(case, EventKind.SAFE_CONTACT, actor)
+    audit_record(actor=actor, action=AuditAction.WRITE, target_type="safe_contact", target_id=contact.pk)
+    return contact

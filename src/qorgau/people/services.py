@@ -1,0 +1,109 @@
+"""Writes for the person registry: validation of identity fields, blind indexes, exact IIN links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from qorgau.accounts.models import User
+from qorgau.accounts.normalise import name_key
+from qorgau.core import clock, crypto
+from qorgau.core import iin as iin_rules
+from qorgau.core.errors import Invalid
+from qorgau.people.models import IinStatus, Person, Sex
+
+
+@dataclass
+class PersonInput:
+    full_name: str
+    iin: str = ""
+    iin_unverified_ok: bool = False  # the user confirmed keeping an IIN that fails the check
+    birth_date: dt.date | None = None
+    sex: str = Sex.UNKNOWN
+    phone: str = ""
+    address: str = ""
+    workplace: str = ""
+
+
+def iin_index(iin: str) -> str:
+    return crypto.blind_index("iin", iin)
+
+
+def iin_candidates(iin: str) -> list[str]:
+    return crypto.blind_index_candidates("iin", iin)
+
+
+def name_dob_key(full_name: str, birth_date: dt.date | None) -> str:
+    return f"{name_key(full_name)}|{birth_date.isoformat()}" if birth_date else ""
+
+
+def validate_person(data: PersonInput, *, prefix: str) -> tuple[dict[str, list[str]], str]:
+    """Field errors (keyed ``<prefix>iin`` …) and the IIN status the person would get."""
+    errors: dict[str, list[str]] = {}
+    name = " ".join(data.full_name.split())
+    if not name:
+        errors[f"{prefix}full_name"] = [_("Enter the full name.")]
+    elif len(name) > 200:
+        errors[f"{prefix}full_name"] = [_("The name is too long.")]
+    if data.birth_date and data.birth_date > clock.now().date():
+        errors[f"{prefix}birth_date"] = [_("The birth date is in the future.")]
+    if data.sex not in Sex.values:
+        errors[f"{prefix}sex"] = [_("Choose one of the offered values.")]
+    status = IinStatus.NONE
+    iin = data.iin.strip()
+    if iin:
+        found = iin_rules.problems(iin)
+        if iin_rules.IinProblem.FORMAT in found:
+            errors[f"{prefix}iin"] = [_("An IIN is exactly 12 digits.")]
+        elif found:
+            if data.iin_unverified_ok:
+                status = IinStatus.UNVERIFIED
+            else:
+                errors[f"{prefix}iin"] = [
+                    _("This IIN fails the check (date, century digit or check digit). Correct it, or confirm to keep it as unverified.")
+                ]
+        else:
+            status = IinStatus.VALID
+            info = iin_rules.parse(iin)
+            assert info is not None
+            if data.birth_date and data.birth_date != info.birth_date:
+                errors[f"{prefix}birth_date"] = [_("The birth date does not match the IIN.")]
+            if data.sex in (Sex.FEMALE, Sex.MALE) and data.sex != info.sex:
+                errors[f"{prefix}sex"] = [_("The sex does not match the IIN.")]
+    return errors, status
+
+
+def person_find_by_valid_iin(iin: str) -> Person | None:
+    """An exact match of a valid IIN is a confirmed link (DESIGN §10)."""
+    if not iin or not iin_rules.is_valid(iin):
+        return None
+    return Person.objects.filter(iin_bidx__in=iin_candidates(iin), iin_status=IinStatus.VALID).order_by("id").first()
+
+
+def person_create(*, actor: User, data: PersonInput, prefix: str = "") -> Person:
+    errors, status = validate_person(data, prefix=prefix)
+    if errors:
+        raise Invalid(fields=errors)
+    assert actor.unit is not None
+    name = " ".join(data.full_name.split())
+    iin = data.iin.strip()
+    info = iin_rules.parse(iin) if status == IinStatus.VALID else None
+    birth_date = data.birth_date or (info.birth_date if info else None)
+    person = Person.objects.create(
+        full_name=name,
+        iin=iin or None,
+        iin_status=status,
+        iin_bidx=iin_index(iin) if iin else "",
+        name_bidx=crypto.blind_index("person_name", name_key(name)),
+        name_dob_bidx=crypto.blind_index("person_name_dob", name_dob_key(name, birth_date)) if birth_date else "",
+        birth_date=birth_date,
+        sex=data.sex if data.sex != Sex.UNKNOWN or not info else info.sex,
+        phone=data.phone.strip() or None,
+        address=data.address.strip() or None,
+        workplace=data.workplace.strip() or None,
+        created_at=clock.now(),
+        created_by_unit=actor.unit,
+    )
+    return person
