@@ -22,7 +22,7 @@ class Check:
     method: str
     path: str
     expect: dict[str, int]
-    data: dict[str, str] = field(default_factory=dict)
+    data: dict[str, object] = field(default_factory=dict)
     json: bool = False
 
 
@@ -46,6 +46,17 @@ def public_then_home(status: int = 200) -> dict[str, int]:
     """Sign-in pages: open to visitors; a signed-in user is sent home."""
     return {ANON: status, **{r.value: 302 for r in Role}}
 
+
+# A complete report for POST /api/v1/reports (no IIN: each request opens its own case).
+MATRIX_REPORT: dict[str, object] = {
+    "channel": "police_102",
+    "received_at": "2025-01-10T12:00:00+05:00",
+    "occurred_at": "2025-01-10T09:00:00+05:00",
+    "region_iso": "KZ-75",
+    "forms": ["physical"],
+    "victims": [{"relationship": "spouse", "person": {"full_name": "Матрица Айгуль"}}],
+    "offender": {"full_name": "Матрица Ерлан"},
+}
 
 # route pattern (as Django prints it) -> checks
 MATRIX: dict[str, list[Check]] = {
@@ -80,6 +91,71 @@ MATRIX: dict[str, list[Check]] = {
     "api/v1/tokens/<token_id>": [Check("DELETE", "/api/v1/tokens/999999", staff_api(404))],
     "api/v1/reference/regions": [Check("GET", "/api/v1/reference/regions", staff_api())],
     "api/v1/reference/regions/<iso>/districts": [Check("GET", "/api/v1/reference/regions/KZ-75/districts", staff_api())],
+    # The case registry's API: a valid report (201) from whoever may register; a case id nobody holds is
+    # "not found" for every role that may ask; analysts never get a case (DESIGN §5).
+    "api/v1/reports": [
+        Check("POST", "/api/v1/reports", with_capability(Capability.REGISTER_REPORT, 201, anon=API_UNAUTHENTICATED), data=MATRIX_REPORT, json=True),
+        Check("GET", "/api/v1/reports", everyone(405)),
+    ],
+    "api/v1/cases": [Check("GET", "/api/v1/cases", with_capability(Capability.WORK_CASES, anon=API_UNAUTHENTICATED))],
+    "api/v1/cases/<case_id>": [Check("GET", "/api/v1/cases/999999", {**staff_api(404), Role.ANALYST.value: 403})],
+    "api/v1/cases/<case_id>/state": [
+        Check("POST", "/api/v1/cases/999999/state", with_capability(Capability.WORK_CASES, 404, anon=API_UNAUTHENTICATED),
+              data={"to_state": "closed", "reason": "matrix", "version": 1}, json=True),
+    ],
+    "api/v1/cases/<case_id>/break-glass": [
+        Check("POST", "/api/v1/cases/999999/break-glass", with_capability(Capability.BREAK_GLASS, 404, anon=API_UNAUTHENTICATED),
+              data={"justification": "an emergency call from her"}, json=True),
+    ],
+    "api/v1/cases/<case_id>/safe-contact": [
+        Check("GET", "/api/v1/cases/999999/safe-contact", {**staff_api(404), Role.ANALYST.value: 403}),
+        Check("PUT", "/api/v1/cases/999999/safe-contact", with_capability(Capability.WORK_CASES, 404, anon=API_UNAUTHENTICATED),
+              data={"may_call": True}, json=True),
+    ],
+    "api/v1/search": [
+        Check("GET", "/api/v1/search?number=C-2000-0000000", with_capability(Capability.WORK_CASES, anon=API_UNAUTHENTICATED)),
+    ],
+    # The case registry's pages. A case id nobody holds is "not found" for every role that may ask.
+    "cases/": [Check("GET", "/cases/", with_capability(Capability.WORK_CASES))],
+    "cases/register/": [
+        Check("GET", "/cases/register/", with_capability(Capability.REGISTER_REPORT)),
+        Check("POST", "/cases/register/", with_capability(Capability.REGISTER_REPORT)),  # empty: field errors, 200
+    ],
+    "cases/districts/": [Check("GET", "/cases/districts/?region=KZ-75", with_capability(Capability.REGISTER_REPORT))],
+    "cases/search/": [
+        Check("GET", "/cases/search/", with_capability(Capability.WORK_CASES)),
+        Check("GET", "/cases/search/?number=C-2000-0000000", with_capability(Capability.WORK_CASES)),
+    ],
+    "cases/<int:case_id>/": [Check("GET", "/cases/999999/", staff_page(404))],
+    "cases/<int:case_id>/state/": [
+        Check("POST", "/cases/999999/state/", with_capability(Capability.WORK_CASES, 404), data={"version": "1", "to_state": "closed", "reason": "x"}),
+        Check("GET", "/cases/999999/state/", with_capability(Capability.WORK_CASES, 405)),
+    ],
+    "cases/<int:case_id>/correct/": [
+        Check("POST", "/cases/999999/correct/", with_capability(Capability.WORK_CASES, 404), data={"version": "1", "relationship": "spouse", "reason": "x"}),
+    ],
+    "cases/<int:case_id>/safe-contact/": [
+        Check("POST", "/cases/999999/safe-contact/", with_capability(Capability.WORK_CASES, 404), data={"may_call": "on"}),
+    ],
+    "cases/<int:case_id>/break-glass/": [
+        Check("GET", "/cases/999999/break-glass/", with_capability(Capability.BREAK_GLASS, 404)),
+        Check("POST", "/cases/999999/break-glass/", with_capability(Capability.BREAK_GLASS, 404), data={"justification": "an emergency call"}),
+    ],
     # Machine clients only: a staff session is not a machine credential.
     "api/v1/machine/whoami": [Check("GET", "/api/v1/machine/whoami", everyone(401))],
+    # Attachments: the case's access gate comes first, so a case or file one may not see is 404 for all.
+    "cases/<int:case_id>/attachments/": [
+        Check("POST", "/cases/999999/attachments/", staff_page(404)),
+        Check("GET", "/cases/999999/attachments/", staff_page(405)),
+    ],
+    "cases/attachments/<int:attachment_id>/": [Check("GET", "/cases/attachments/999999/", staff_page(404))],
+    # Bulk import: a supervisor who registers reports (both capabilities). A POST without a file: 422.
+    "cases/import/": [
+        Check("GET", "/cases/import/", {ANON: LOGIN_REDIRECT, **{
+            r.value: 200 if {Capability.REGISTER_REPORT, Capability.SUPERVISE_UNIT} <= ROLE_CAPABILITIES[r] else 403 for r in Role
+        }}),
+        Check("POST", "/cases/import/", {ANON: LOGIN_REDIRECT, **{
+            r.value: 422 if {Capability.REGISTER_REPORT, Capability.SUPERVISE_UNIT} <= ROLE_CAPABILITIES[r] else 403 for r in Role
+        }}),
+    ],
 }

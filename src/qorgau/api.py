@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from qorgau.accounts.api import machine_router
 from qorgau.accounts.api import router as accounts_router
+from qorgau.cases.api import router as cases_router
 from qorgau.core.api import router as reference_router
 from qorgau.core.audit import audit_denied
 from qorgau.core.errors import Forbidden, QorgauError
@@ -19,6 +20,7 @@ api = NinjaAPI(title="Qorgau API", version="1", urls_namespace="api", docs_url="
 api.add_router("/", accounts_router)
 api.add_router("/reference", reference_router)
 api.add_router("/machine", machine_router)
+api.add_router("/", cases_router)
 
 
 @api.exception_handler(QorgauError)

@@ -205,6 +205,9 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Case attachments: encrypted files, one per random name, in this directory (cases.attachments).
+QORGAU_ATTACHMENT_DIR = Path(os.environ.get("QORGAU_ATTACHMENT_DIR", VAR_DIR / "attachments"))
+QORGAU_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 # --- background work ------------------------------------------------------------------------------
 TASKS = {
@@ -219,6 +222,8 @@ QORGAU_AUDIT_CHECKPOINT_PATH = Path(os.environ.get("QORGAU_AUDIT_CHECKPOINT_PATH
 QORGAU_AUDIT_SEAL_BATCH = 5000
 # Called by `qorgau rotate-keys` to recompute blind indexes under the active blind-index key.
 QORGAU_BLIND_INDEX_REBUILDERS = ["qorgau.accounts.services.staff_blind_indexes_rebuild"]
+# Called by `qorgau rotate-keys` to re-encrypt data kept outside the database (attachment files).
+QORGAU_FILE_REENCRYPTORS = ["qorgau.cases.attachments.attachment_files_rotate"]
 
 # --- logging: no personal data, ever (DESIGN §5) --------------------------------------------------
 LOGGING = {

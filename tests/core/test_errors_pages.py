@@ -40,12 +40,12 @@ def _assert_json_error(response, status: int) -> dict:
     return data
 
 
-@pytest.mark.parametrize("path", ["/no-such-page/", "/cases/999999/", "/static-nope"])
+@pytest.mark.parametrize("path", ["/no-such-page/", "/no-such-area/999999/", "/static-nope"])
 def test_unknown_page_is_an_html_404(path):
     _assert_html_error(Client().get(path), 404)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/cases/1", "/api/v1/"])
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/nope/1", "/api/v1/"])
 def test_unknown_api_route_is_a_json_404(path):
     data = _assert_json_error(Client().get(path), 404)
     assert set(data) == {"code", "detail"}

@@ -130,12 +130,14 @@ def page(context, watch: PageWatch):
 def demo(transactional_db, live_server) -> dict[str, object]:
     """Reference data, agency kinds, role groups and the demo agencies with one user per role."""
     from qorgau.accounts.services import agency_kinds_load, roles_sync
+    from qorgau.cases.reference import markers_load
     from qorgau.core.geography import load_reference
     from qorgau.demo.seed import seed_demo
 
     load_reference()
     agency_kinds_load()
     roles_sync()
+    markers_load()
     return {u.username: u for u in seed_demo()}
 
 

@@ -47,6 +47,13 @@ ALLOWED_LATIN = frozenset(
         "QR",  # "QR-код"
         "TOTP",  # the second-factor standard
         "UTC",  # time offsets: "Алматы (UTC+5)"
+        # file formats named on the attachment and import pages
+        "JPEG",
+        "PNG",
+        "PDF",
+        "XLSX",
+        "XLS",
+        "UTF",
     }
 )
 # IANA time-zone names (Asia/Almaty, ...) are identifiers; the UI shows zones by city, but keep them
@@ -128,6 +135,20 @@ def _private_strings(language: str) -> list[str]:
         values.update(v for v in (username, full_name) if v)
     values.update(n for n in Unit.objects.values_list(f"name_{language}", flat=True) if n)
     values.update(n for n in ApiToken.objects.values_list("name", flat=True) if n)
+    # The case registry's user-entered data: people, narratives, places, record numbers; places from
+    # the reference data only in the page's own language.
+    from qorgau.cases.models import Case, Incident, Report
+    from qorgau.core.models import District, Region
+    from qorgau.people.models import Person
+
+    for person in Person.objects.all():
+        values.update(v for v in (person.full_name, person.iin, person.phone, person.address, person.workplace) if v)
+    for report in Report.objects.all():
+        values.update(v for v in (report.narrative, report.number) if v)
+    values.update(n for n in Case.objects.values_list("number", flat=True) if n)
+    values.update(n for n in Incident.objects.values_list("locality", flat=True) if n)
+    values.update(n for n in Region.objects.values_list(f"name_{language}", flat=True) if n)
+    values.update(n for n in District.objects.values_list(f"name_{language}", flat=True) if n)
     return sorted(values, key=len, reverse=True)
 
 
@@ -159,7 +180,12 @@ class Walker:
 
     def user(self, key: str) -> User:
         if key not in self._users:
-            role = {"admin": Role.ADMINISTRATOR, "inspector": Role.POLICE_INSPECTOR, "new": Role.POLICE_INSPECTOR}[key]
+            role = {
+                "admin": Role.ADMINISTRATOR,
+                "inspector": Role.POLICE_INSPECTOR,
+                "new": Role.POLICE_INSPECTOR,
+                "supervisor": Role.POLICE_SUPERVISOR,
+            }[key]
             user = self._make_user(role, username=f"walker_{key}")
             if key == "new":  # a first sign-in: no authenticator yet
                 TOTPDevice.objects.filter(user=user).delete()
@@ -203,6 +229,46 @@ def _signed_out_everywhere(w: Walker, lang: str):
     return client.post("/logout/everywhere/", follow=True)
 
 
+def _case_id(w: Walker) -> int:
+    """One registered case of the walker's inspector (created on first use)."""
+    from qorgau.cases.models import Case
+    from qorgau.cases.reference import markers_load
+    from qorgau.cases.services import report_register
+    from tests.cases.factories import report_input
+
+    inspector = w.user("inspector")
+    existing = Case.objects.filter(grants__unit=inspector.unit).first()
+    if existing is not None:
+        return existing.pk
+    markers_load()
+    return report_register(actor=inspector, data=report_input(locality="мкр. Самал-2")).cases[0].pk
+
+
+def _case_page(w: Walker, lang: str):
+    case_id = _case_id(w)
+    return w.signed_in("inspector", lang).get(f"/cases/{case_id}/")
+
+
+def _search_hits(w: Walker, lang: str):
+    from qorgau.cases.models import Case
+
+    case = Case.objects.get(pk=_case_id(w))
+    return w.signed_in("inspector", lang).get("/cases/search/", {"iin": case.victim.iin})
+
+
+def _conflict_page(w: Walker, lang: str):
+    """Someone else saved the case after this user opened it: the stale save gets the conflict page."""
+    from django.db.models import F
+
+    from qorgau.cases.models import Case
+
+    case_id = _case_id(w)
+    stale = Case.objects.get(pk=case_id).version
+    Case.objects.filter(pk=case_id).update(version=F("version") + 1)
+    data = {"version": str(stale), "to_state": "supervised", "reason": "2026-11"}  # user data, kept language-neutral
+    return w.signed_in("inspector", lang).post(f"/cases/{case_id}/state/", data)
+
+
 # page name -> (expected status, how to get it)
 PAGES: dict[str, tuple[int, Callable[[Walker, str], object]]] = {
     "login": (200, lambda w, lang: w.anonymous(lang).get("/login/")),
@@ -228,6 +294,14 @@ PAGES: dict[str, tuple[int, Callable[[Walker, str], object]]] = {
     "security-token-issued": (200, _security_with_token),
     "staff-admin": (200, lambda w, lang: w.signed_in("admin", lang).get("/staff/")),
     "403-inspector-on-staff": (403, lambda w, lang: w.signed_in("inspector", lang).get("/staff/")),
+    "cases": (200, lambda w, lang: (_case_id(w), w.signed_in("inspector", lang).get("/cases/"))[1]),
+    "register": (200, lambda w, lang: w.signed_in("inspector", lang).get("/cases/register/")),
+    "register-empty-form": (200, lambda w, lang: w.signed_in("inspector", lang).post("/cases/register/", {})),
+    "case": (200, _case_page),
+    "case-conflict": (409, _conflict_page),
+    "search": (200, lambda w, lang: w.signed_in("inspector", lang).get("/cases/search/")),
+    "search-hits": (200, _search_hits),
+    "import": (200, lambda w, lang: w.signed_in("supervisor", lang).get("/cases/import/")),
     "404-anonymous": (404, lambda w, lang: w.anonymous(lang).get("/no-such-page/")),
     "404-signed-in": (404, lambda w, lang: w.signed_in("admin", lang).get("/no-such-page/")),
 }
@@ -288,6 +362,21 @@ def test_page_is_in_one_language(make_user, language, name):
 def test_walker_covers_every_page_of_the_ui():
     """A new page in the accounts URLs must be added to PAGES (or here, with the reason it is not)."""
     from qorgau.accounts.urls import urlpatterns
+    from qorgau.cases.urls import urlpatterns as case_patterns
+
+    case_routes = {"cases/" + str(p.pattern) for p in case_patterns}
+    case_walked = {"cases/", "cases/register/", "cases/<int:case_id>/", "cases/search/", "cases/import/"}
+    case_not_pages = {
+        "cases/districts/": "an htmx fragment of <option>s named from the reference data",
+        "cases/<int:case_id>/state/": "a form on the case page; its conflict page is walked (case-conflict)",
+        "cases/<int:case_id>/correct/": "a form on the case page, with the same conflict page",
+        "cases/<int:case_id>/safe-contact/": "a form on the case page, with the same conflict page",
+        "cases/<int:case_id>/break-glass/": "needs another unit's case; its strings are in the catalogue tests",
+        "cases/<int:case_id>/attachments/": "POST only (upload)",
+        "cases/attachments/<int:attachment_id>/": "a file download",
+    }
+    unknown_cases = case_routes - case_walked - set(case_not_pages)
+    assert not unknown_cases, f"case pages the language walker does not visit: {sorted(unknown_cases)}"
 
     walked = {
         "", "login/", "login/verify/", "login/enrol/", "notifications/", "security/", "staff/", "logout/",
@@ -365,7 +454,11 @@ def _source_messages() -> dict[tuple[str, str | None], str]:
         if path.suffix == ".py":
             source = path.read_bytes()
         elif path.suffix in {".html", ".txt"} and "templates" in path.parts:
-            source = templatize(path.read_text(encoding="utf-8"), origin=str(path)).encode()
+            text = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+            # templatize writes each message as a repr()'d literal on one line, but keeps the template's
+            # indentation, which Python's tokenizer can reject (indented blocktranslate … count):
+            # drop the leading whitespace, as xgettext effectively does.
+            source = "\n".join(line.lstrip() for line in text.splitlines()).encode()
         else:
             continue
         for lineno, message, _comments, context in extract("python", io.BytesIO(source), keywords=KEYWORDS):

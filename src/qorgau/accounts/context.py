@@ -14,6 +14,10 @@ from qorgau.accounts.selectors import unread_count
 # (capability or None for everyone, url name, label)
 MENU = [
     (None, "accounts:home", _("Home")),
+    (Capability.REGISTER_REPORT, "cases:register", _("Register a report")),
+    (Capability.WORK_CASES, "cases:list", _("Cases")),
+    (Capability.WORK_CASES, "cases:search", _("Search")),
+    (Capability.SUPERVISE_UNIT, "cases:import", _("Import reports")),
     (None, "accounts:notifications", _("Notifications")),
     (Capability.MANAGE_USERS, "accounts:staff", _("Staff and units")),
     (None, "accounts:security", _("Security")),

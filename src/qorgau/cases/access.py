@@ -54,5 +54,6 @@ def case_get_for(actor: User, case_id: int, *, request: HttpRequest | None = Non
 def case_get_by_number_for(actor: User, number: str, *, request: HttpRequest | None = None) -> tuple[Case, Viewer]:
     case_id = Case.objects.filter(number=number.strip().upper()).values_list("pk", flat=True).first()
     if case_id is None:
+        audit_record(actor=actor, action=AuditAction.DENIED, target_type="case", term=number, request=request, outcome="refused")
         raise NotFound()
     return case_get_for(actor, case_id, request=request)

@@ -106,7 +106,7 @@ class Case(models.Model):
     number = models.CharField(max_length=20, unique=True)
     victim = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cases_as_victim")
     offender = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cases_as_offender")
-    relationship = models.CharField(_("the offender is her"), max_length=16, choices=Relationship.choices)
+    relationship = models.CharField(_("what the offender is to her"), max_length=16, choices=Relationship.choices)
     markers = models.ManyToManyField(Marker, blank=True, related_name="+")
     state = models.CharField(max_length=12, choices=CaseState.choices, default=CaseState.ACTIVE)
     state_reason = EncryptedTextField(blank=True, default="")
@@ -184,6 +184,7 @@ class EventKind(models.TextChoices):
     GRANT_ADDED = "grant_added", _("Access granted")
     BREAK_GLASS = "break_glass", _("Emergency access (break-glass)")
     SAFE_CONTACT = "safe_contact", _("Safe-contact preferences updated")
+    ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
 
 
 class CaseEvent(models.Model):
@@ -204,3 +205,41 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on case {self.case_id}"
+
+
+class AttachmentKind(models.TextChoices):
+    INJURY_PHOTO = "injury_photo", _("Photo of injuries")
+    MEDICAL_CERTIFICATE = "medical_certificate", _("Medical certificate")
+    STATEMENT = "statement", _("Statement")
+    OTHER = "other", _("Other document")
+
+
+class Attachment(models.Model):
+    """A file on a case (photo, certificate, statement). The bytes live encrypted outside the
+    database under a random name (cases.attachments); this row holds what is needed to find, decrypt
+    and check them. Nothing is deleted."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField(_("kind of document"), max_length=20, choices=AttachmentKind.choices)
+    filename = EncryptedTextField(_("file name"))  # a file name may name her: encrypted
+    content_type = models.CharField(max_length=40)  # from the file's own first bytes, never the client
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)  # of the plaintext, checked on every open
+    storage_key = models.UUIDField(unique=True)
+    key_id = models.CharField(max_length=32)
+    uploaded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=["image/jpeg", "image/png", "application/pdf"]),
+                name="attachment_allowed_type",
+            ),
+            models.CheckConstraint(condition=Q(size__gt=0), name="attachment_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"attachment {self.pk} on case {self.case_id}"

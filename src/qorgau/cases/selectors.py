@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from qorgau.accounts.masks import MASKED, FieldRule, Sensitivity, Subject, Viewer, mask
 from qorgau.accounts.models import User
 from qorgau.accounts.normalise import name_key
+from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Role
 from qorgau.cases.access import cases_visible_to
 from qorgau.cases.models import Case, CaseEvent, Grant, Incident, Party, PartyRole, Report
 from qorgau.core import clock, crypto
@@ -153,6 +154,8 @@ class SearchHit:
     number: str
     unit_name: str
     visible: bool
+    # For the break-glass button of a case the user may not open; never a way to read it.
+    break_glass_id: int | None = None
 
 
 def case_search(
@@ -168,6 +171,8 @@ def case_search(
     that they exist and which unit holds them; restricted cases never show (DESIGN §5)."""
     people = Person.objects.none()
     term = ""
+    # NUL cannot be stored or compared in PostgreSQL text; it never belongs in a search term.
+    iin, full_name, number = (v.replace("\x00", "") for v in (iin, full_name, number))
     if iin.strip():
         term = iin.strip()
         people = Person.objects.filter(iin_bidx__in=iin_candidates(term))
@@ -183,15 +188,32 @@ def case_search(
         cases = Case.objects.filter(number=term)
     else:
         cases = Case.objects.filter(Q(victim__in=people) | Q(offender__in=people))
+    if Role(actor.role) in AGGREGATE_ONLY_ROLES:
+        cases = Case.objects.none()  # analysts never learn that someone is in the registry (DESIGN §5)
     visible = set(cases_visible_to(actor).values_list("pk", flat=True))
     hits = []
     for case in cases.select_related("holding_unit").order_by("-opened_at")[:50]:
         if case.pk in visible:
             hits.append(SearchHit(case.pk, case.number, case.holding_unit.name, True))
         elif not case.restricted:
-            hits.append(SearchHit(None, "", case.holding_unit.name, False))
+            hits.append(SearchHit(None, "", case.holding_unit.name, False, break_glass_id=case.pk))
     audit_record(actor=actor, action=AuditAction.SEARCH, target_type="case", term=term or None, count=len(hits), request=request)
     return hits
+
+
+@dataclass
+class BreakGlassTarget:
+    unit_name: str  # what a search already reveals
+    visible: bool  # the user may open the case already
+
+
+def break_glass_target(actor: User, case_id: int) -> BreakGlassTarget | None:
+    """What the break-glass form may show about a case: the holding unit, nothing else; None for a
+    missing or restricted case (those never show outside oversight, DESIGN §10)."""
+    case = Case.objects.select_related("holding_unit").filter(pk=case_id, restricted=False).first()
+    if case is None:
+        return None
+    return BreakGlassTarget(case.holding_unit.name, cases_visible_to(actor).filter(pk=case_id).exists())
 
 
 def caseload(actor: User, *, limit: int = 100) -> list[Case]:

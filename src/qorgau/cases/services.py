@@ -10,9 +10,12 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qorgau.accounts.masks import Scope
+from qorgau.accounts import normalise
+from qorgau.accounts.access import viewer_for
+from qorgau.accounts.masks import FieldRule, Scope, Sensitivity, Subject, can_see
 from qorgau.accounts.models import NotificationKind, Unit, User
 from qorgau.accounts.roles import ROLE_CAPABILITIES, Capability, Role
 from qorgau.accounts.services import notify
@@ -32,12 +35,12 @@ from qorgau.cases.models import (
     Relationship,
     Report,
 )
-from qorgau.core import clock
+from qorgau.core import clock, crypto
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
 from qorgau.core.geography import district_is_urban
 from qorgau.core.models import AuditAction, District, Region
-from qorgau.people.models import Person, SafeContact
+from qorgau.people.models import IinStatus, Person, SafeContact
 from qorgau.people.services import PersonInput, person_create, person_find_by_valid_iin, validate_person
 
 FORMS = ("physical", "psychological", "economic", "sexual", "neglect")
@@ -100,12 +103,17 @@ def _validate(actor: User, data: ReportInput) -> dict[str, list[str]]:
     now = clock.now()
     if data.channel not in Channel.values:
         errors["channel"] = [_("Choose who reported.")]
-    if data.received_at > now + timedelta(minutes=5):
-        errors["received_at"] = [_("This time is in the future.")]
-    if data.occurred_at > now + timedelta(minutes=5):
-        errors["occurred_at"] = [_("This time is in the future.")]
-    elif data.occurred_at > data.received_at + timedelta(minutes=5):
-        errors["occurred_at"] = [_("The incident cannot happen after it was reported.")]
+    # A time without its zone (an API or import client's omission) cannot be compared: a field error, not a 500.
+    naive = [f for f in ("received_at", "occurred_at") if timezone.is_naive(getattr(data, f))]
+    for f in naive:
+        errors[f] = [_("Give the time with its time zone.")]
+    if not naive:
+        if data.received_at > now + timedelta(minutes=5):
+            errors["received_at"] = [_("This time is in the future.")]
+        if data.occurred_at > now + timedelta(minutes=5):
+            errors["occurred_at"] = [_("This time is in the future.")]
+        elif data.occurred_at > data.received_at + timedelta(minutes=5):
+            errors["occurred_at"] = [_("The incident cannot happen after it was reported.")]
     if not Region.objects.filter(iso=data.region_iso).exists():
         errors["region"] = [_("Choose a region from the list.")]
     elif data.district_kato and not District.objects.filter(kato=data.district_kato, region_id=data.region_iso).exists():
@@ -114,6 +122,11 @@ def _validate(actor: User, data: ReportInput) -> dict[str, list[str]]:
         errors["forms"] = [_("Choose at least one form of violence.")]
     if data.circumstances - set(CIRCUMSTANCES):
         errors["circumstances"] = [_("Choose one of the offered values.")]
+    for name in ("received_at", "occurred_at"):
+        if getattr(data, name).year < 1900 and name not in errors:
+            errors[name] = [_("Check the year.")]
+    if "\x00" in data.narrative or "\x00" in data.locality:
+        errors["narrative"] = [_("The text contains characters that are not allowed.")]
     if len(data.narrative) > NARRATIVE_MAX:
         errors["narrative"] = [_("The narrative is too long.")]
     if not data.victims:
@@ -142,6 +155,12 @@ def _validate(actor: User, data: ReportInput) -> dict[str, list[str]]:
     for i, child in enumerate(data.child_witnesses):
         errors.update(validate_person(child, prefix=f"child{i}_")[0])
     return errors
+
+
+def _region_mostly_urban(region_iso: str) -> bool:
+    """Without a district, the flag defaults from where most of the region's people live."""
+    region = Region.objects.get(iso=region_iso)
+    return region.population_urban >= region.population_rural
 
 
 def _resolve(actor: User, data: PersonInput | None, existing_id: int | None, prefix: str) -> Person:
@@ -178,6 +197,17 @@ def _restrict(case: Case, actor: User) -> None:
             _grant(case, unit, GrantReason.OVERSIGHT, Scope.FULL, by=actor)
 
 
+def _offender_is_staff(offender: Person) -> bool:
+    """The offender is police or other staff (DESIGN §5): his valid IIN is in the staff records, or
+    another case of his was already restricted — every case of his then is."""
+    if Case.objects.filter(offender=offender, restricted=True).exists():
+        return True
+    if offender.iin_status != IinStatus.VALID or not offender.iin:
+        return False
+    keys = crypto.blind_index_candidates("staff_iin", normalise.iin_key(offender.iin))
+    return User.objects.filter(iin_bidx__in=keys).exists()
+
+
 def _pair_incident(actor: User, data: ReportInput, pairs: list[tuple[Person, Person]]) -> Incident | None:
     """The incident to attach to: one of the pair's incidents of the last 48 hours (DESIGN §10)."""
     if data.attach_incident_id is None:
@@ -212,10 +242,11 @@ def report_register(*, actor: User, data: ReportInput) -> Registration:
     if len({v.pk for v in victims}) != len(victims):
         raise Invalid(fields={"victims": [_("The same victim is named twice.")]})
     now = clock.now()
+    restrict = data.restricted or _offender_is_staff(offender)
     incident = _pair_incident(actor, data, [(v, offender) for v in victims])
     if incident is None:
         district = District.objects.filter(kato=data.district_kato).first() if data.district_kato else None
-        urban = data.urban if data.urban is not None else (district_is_urban(district.kato, data.region_iso) if district else True)
+        urban = data.urban if data.urban is not None else (district_is_urban(district.kato, data.region_iso) if district else _region_mostly_urban(data.region_iso))
         incident = Incident.objects.create(
             occurred_at=data.occurred_at,
             region_id=data.region_iso,
@@ -274,7 +305,7 @@ def report_register(*, actor: User, data: ReportInput) -> Registration:
         if v.markers:
             case.markers.add(*Marker.objects.filter(code__in=v.markers))
         _event(case, EventKind.REPORT_ADDED, actor, report=report)
-        if data.restricted and not case.restricted:
+        if restrict and not case.restricted:
             _restrict(case, actor)
         handed = handed or case.restricted
         audit_record(actor=actor, action=AuditAction.WRITE, target_type="case", target_id=case.pk)
@@ -379,10 +410,15 @@ class SafeContactInput:
 @transaction.atomic
 def safe_contact_update(*, actor: User, case: Case, version: int | None, data: SafeContactInput) -> SafeContact:
     scope = _require_work(actor, case)
-    if scope != Scope.FULL:
+    # Only someone who may see her safe number may change it: an offender-facing role with a grant
+    # must not be able to overwrite what it cannot read (DESIGN §5).
+    if scope != Scope.FULL or not can_see(viewer_for(actor, scope=scope), FieldRule(Sensitivity.CONTACT, Subject.VICTIM)):
         raise Forbidden()
-    if len(data.call_times) > 120:
-        raise Invalid(fields={"call_times": [_("This value is too long.")]})
+    if any("\x00" in v for v in (data.call_times, data.phone, data.code_word)):
+        raise Invalid(fields={"phone": [_("The text contains characters that are not allowed.")]})
+    too_long = [f for f, limit in (("call_times", 120), ("phone", 40), ("code_word", 100)) if len(getattr(data, f).strip()) > limit]
+    if too_long:
+        raise Invalid(fields={f: [_("This value is too long.")] for f in too_long})
     contact = SafeContact.objects.select_for_update().filter(person=case.victim).first()
     values = {
         "may_call": data.may_call,

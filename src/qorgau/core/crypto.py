@@ -70,6 +70,27 @@ def decrypt(token: str, *, context: str) -> str:
     return plain.decode("utf-8")
 
 
+def encrypt_bytes(plaintext: bytes, *, context: str, key_id: str | None = None) -> tuple[str, bytes]:
+    """Bytes (a file) sealed like ``encrypt``: the key id to store beside them, and
+    ``nonce || ciphertext+tag``. ``context`` is the associated data that binds them to their record."""
+    ring = _ring()
+    kid = key_id or ring.active_field_key
+    nonce = os.urandom(NONCE_BYTES)
+    return kid, nonce + _aesgcm(ring.field_keys[kid]).encrypt(nonce, plaintext, context.encode())
+
+
+def decrypt_bytes(sealed: bytes, *, context: str, key_id: str) -> bytes:
+    key = _ring().field_keys.get(key_id)
+    if key is None:
+        raise DecryptionError(f"key {key_id!r} is not configured")
+    if len(sealed) < NONCE_BYTES + 16:  # a GCM tag is 16 bytes
+        raise DecryptionError("too short to be sealed data")
+    try:
+        return _aesgcm(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context.encode())
+    except InvalidTag as exc:
+        raise DecryptionError("authentication failed") from exc
+
+
 def needs_rotation(token: str) -> bool:
     return key_id_of(token) != _ring().active_field_key
 

@@ -197,6 +197,12 @@ def _synthetic_iin(n: int) -> str:
         serial += 1
 
 
+def _totp_device(user: User) -> str:
+    key = totp_key_hex(user.username)
+    TOTPDevice.objects.update_or_create(user=user, name="Qorgau demo", defaults={"key": key, "confirmed": True})
+    return base64.b32encode(bytes.fromhex(key)).decode().rstrip("=")
+
+
 @transaction.atomic
 def seed_demo() -> list[DemoUser]:
     units: dict[str, Unit] = {}
@@ -224,8 +230,69 @@ def seed_demo() -> list[DemoUser]:
                 full_name=full_name,
                 iin=_synthetic_iin(n),
             )
-        key = totp_key_hex(username)
-        TOTPDevice.objects.update_or_create(user=user, name="Qorgau demo", defaults={"key": key, "confirmed": True})
-        secret = base64.b32encode(bytes.fromhex(key)).decode().rstrip("=")
+        secret = _totp_device(user)
         out.append(DemoUser(username, str(Role(role).label), units[unit_key].name, secret))
+    return out
+
+
+# The regional police departments that hold the synthetic national cases (demo.synthetic), one per
+# region: (region, ru, kk, en). The demo's own Almaly police keeps a handful of Almaty cases.
+REGIONAL_POLICE = [
+    ("KZ-10", "Департамент полиции области Абай", "Абай облысының полиция департаменті", "Police department of Abai region"),
+    ("KZ-11", "Департамент полиции Акмолинской области", "Ақмола облысының полиция департаменті", "Police department of Akmola region"),
+    ("KZ-15", "Департамент полиции Актюбинской области", "Ақтөбе облысының полиция департаменті", "Police department of Aktobe region"),
+    ("KZ-19", "Департамент полиции Алматинской области", "Алматы облысының полиция департаменті", "Police department of Almaty region"),
+    ("KZ-23", "Департамент полиции Атырауской области", "Атырау облысының полиция департаменті", "Police department of Atyrau region"),
+    ("KZ-27", "Департамент полиции Западно-Казахстанской области", "Батыс Қазақстан облысының полиция департаменті", "Police department of West Kazakhstan region"),
+    ("KZ-31", "Департамент полиции Жамбылской области", "Жамбыл облысының полиция департаменті", "Police department of Jambyl region"),
+    ("KZ-33", "Департамент полиции области Жетісу", "Жетісу облысының полиция департаменті", "Police department of Jetisu region"),
+    ("KZ-35", "Департамент полиции Карагандинской области", "Қарағанды облысының полиция департаменті", "Police department of Karaganda region"),
+    ("KZ-39", "Департамент полиции Костанайской области", "Қостанай облысының полиция департаменті", "Police department of Kostanay region"),
+    ("KZ-43", "Департамент полиции Кызылординской области", "Қызылорда облысының полиция департаменті", "Police department of Kyzylorda region"),
+    ("KZ-47", "Департамент полиции Мангистауской области", "Маңғыстау облысының полиция департаменті", "Police department of Mangystau region"),
+    ("KZ-55", "Департамент полиции Павлодарской области", "Павлодар облысының полиция департаменті", "Police department of Pavlodar region"),
+    ("KZ-59", "Департамент полиции Северо-Казахстанской области", "Солтүстік Қазақстан облысының полиция департаменті", "Police department of North Kazakhstan region"),
+    ("KZ-61", "Департамент полиции Туркестанской области", "Түркістан облысының полиция департаменті", "Police department of Turkistan region"),
+    ("KZ-62", "Департамент полиции области Ұлытау", "Ұлытау облысының полиция департаменті", "Police department of Ulytau region"),
+    ("KZ-63", "Департамент полиции Восточно-Казахстанской области", "Шығыс Қазақстан облысының полиция департаменті", "Police department of East Kazakhstan region"),
+    ("KZ-71", "Департамент полиции города Астаны", "Астана қаласының полиция департаменті", "Police department of Astana"),
+    ("KZ-75", "Департамент полиции города Алматы", "Алматы қаласының полиция департаменті", "Police department of Almaty"),
+    ("KZ-79", "Департамент полиции города Шымкента", "Шымкент қаласының полиция департаменті", "Police department of Shymkent"),
+]
+# Staff names of the regional inspectors (fictitious).
+REGIONAL_INSPECTOR_NAMES = [
+    "Асель Жумабаева", "Ерлан Оспанов", "Наталья Козлова", "Даурен Садыков", "Гульнар Ибраева",
+    "Руслан Калиев", "Мадина Тулегенова", "Кайрат Смагулов", "Ольга Петрова", "Сергей Волков",
+    "Алия Касымова", "Тимур Есенов", "Ирина Белова", "Андрей Соколов", "Жанар Ахметова",
+    "Нурлан Абенов", "Светлана Ким", "Азамат Бейсенов", "Динара Утегенова", "Бекзат Юсупов",
+]
+
+
+def regional_username(region_iso: str) -> str:
+    return "inspector_" + region_iso.lower().replace("-", "")
+
+
+@transaction.atomic
+def seed_regional_police() -> dict[str, User]:
+    """One police department and one inspector (``inspector_kz10`` …) per region; safe to run again."""
+    kind = AgencyKind.objects.get(code="police")
+    out: dict[str, User] = {}
+    for n, (iso, ru, kk, en) in enumerate(REGIONAL_POLICE):
+        region = Region.objects.get(iso=iso)
+        unit = Unit.objects.filter(kind=kind, region=region, name_ru=ru).first() or unit_create(
+            actor=None, kind=kind, region=region, name_ru=ru, name_kk=kk, name_en=en
+        )
+        username = regional_username(iso)
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(
+                actor=None,
+                username=username,
+                password=DEMO_PASSWORD,
+                role=Role.POLICE_INSPECTOR,
+                unit=unit,
+                full_name=REGIONAL_INSPECTOR_NAMES[n],
+            )
+            _totp_device(user)
+        out[iso] = user
     return out

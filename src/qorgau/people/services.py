@@ -12,7 +12,10 @@ from qorgau.accounts.normalise import name_key
 from qorgau.core import clock, crypto
 from qorgau.core import iin as iin_rules
 from qorgau.core.errors import Invalid
+from qorgau.core.geography import DEFAULT_ZONE
 from qorgau.people.models import IinStatus, Person, Sex
+
+FIELD_LIMITS = {"phone": 40, "address": 300, "workplace": 200}
 
 
 @dataclass
@@ -43,12 +46,19 @@ def validate_person(data: PersonInput, *, prefix: str) -> tuple[dict[str, list[s
     """Field errors (keyed ``<prefix>iin`` …) and the IIN status the person would get."""
     errors: dict[str, list[str]] = {}
     name = " ".join(data.full_name.split())
+    for attr in ("full_name", "iin", "phone", "address", "workplace"):
+        if "\x00" in getattr(data, attr):
+            errors[f"{prefix}{attr}"] = [_("The text contains characters that are not allowed.")]
     if not name:
         errors[f"{prefix}full_name"] = [_("Enter the full name.")]
     elif len(name) > 200:
         errors[f"{prefix}full_name"] = [_("The name is too long.")]
-    if data.birth_date and data.birth_date > clock.now().date():
+    # Today in Kazakhstan, not in UTC: a child born after midnight local time is not "in the future".
+    if data.birth_date and data.birth_date > clock.local(clock.now(), DEFAULT_ZONE).date():
         errors[f"{prefix}birth_date"] = [_("The birth date is in the future.")]
+    for name_field, limit in FIELD_LIMITS.items():
+        if len(getattr(data, name_field).strip()) > limit:
+            errors[f"{prefix}{name_field}"] = [_("This value is too long.")]
     if data.sex not in Sex.values:
         errors[f"{prefix}sex"] = [_("Choose one of the offered values.")]
     status = IinStatus.NONE
@@ -69,9 +79,9 @@ def validate_person(data: PersonInput, *, prefix: str) -> tuple[dict[str, list[s
             info = iin_rules.parse(iin)
             assert info is not None
             if data.birth_date and data.birth_date != info.birth_date:
-                errors[f"{prefix}birth_date"] = [_("The birth date does not match the IIN.")]
+                errors.setdefault(f"{prefix}birth_date", []).append(_("The birth date does not match the IIN."))
             if data.sex in (Sex.FEMALE, Sex.MALE) and data.sex != info.sex:
-                errors[f"{prefix}sex"] = [_("The sex does not match the IIN.")]
+                errors.setdefault(f"{prefix}sex", []).append(_("The sex does not match the IIN."))
     return errors, status
 
 

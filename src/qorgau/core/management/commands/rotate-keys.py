@@ -24,10 +24,13 @@ class Command(BaseCommand):
                 raise SystemExit(1)
             return
         report = rotate_field_keys()
+        files = sum(import_string(path)() for path in settings.QORGAU_FILE_REENCRYPTORS)
         rebuilt = sum(import_string(path)() for path in settings.QORGAU_BLIND_INDEX_REBUILDERS)
         with transaction.atomic():
             audit_record(actor=None, action=AuditAction.KEYS_ROTATED, target_type="field_keys", count=report.rewritten)
             audit_record(actor=None, action=AuditAction.KEYS_ROTATED, target_type="blind_indexes", count=rebuilt)
+            audit_record(actor=None, action=AuditAction.KEYS_ROTATED, target_type="files", count=files)
         self.stdout.write(
-            f"examined {report.examined}, re-encrypted {report.rewritten}, blind indexes recomputed {rebuilt}"
+            f"examined {report.examined}, re-encrypted {report.rewritten}, blind indexes recomputed {rebuilt}, "
+            f"files re-encrypted {files}"
         )

@@ -2,18 +2,35 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
-from qorgau.demo.seed import DEMO_PASSWORD, seed_demo
+from qorgau.core import clock
+from qorgau.demo.seed import DEMO_PASSWORD, REGIONAL_POLICE, regional_username, seed_demo
+from qorgau.demo.synthetic import DEFAULT_SEED, generate, reports_for_scale
 
 
 class Command(BaseCommand):
-    help = "Set up the demo: migrate, load reference data, create demo agencies and one user per role."
+    help = (
+        "Set up the demo: migrate, load reference data, create demo agencies and one user per role, "
+        "and register synthetic reports and cases in all 20 regions."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--scale",
+            default="small",
+            help="synthetic reports: small (about 300, the default), medium (about 3,000) or a number; 0 adds none",
+        )
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the random seed of the synthetic data")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("refused: the demo creates users with known passwords (set QORGAU_DEMO=1)")
+        try:
+            reports = reports_for_scale(options["scale"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load-reference", stdout=self.stdout)
         translation.activate("en")
@@ -24,3 +41,12 @@ class Command(BaseCommand):
         for u in users:
             self.stdout.write(f"{u.username:<12} {u.role:<36} {u.totp_secret:<34} {u.unit}")
         self.stdout.write("The current six-digit code of a user: QORGAU_DEMO=1 .venv/bin/qorgau totp USER   (or: make totp USER=inspector)")
+        if reports:
+            first, last = regional_username(REGIONAL_POLICE[0][0]), regional_username(REGIONAL_POLICE[-1][0])
+            self.stdout.write(
+                f"The other synthetic cases are held by one police department per region; its inspector ({first} … {last}) "
+                "has the same password."
+            )
+        started = clock.now()
+        summary = generate(reports=reports, seed=options["seed"])
+        self.stdout.write(summary.line((clock.now() - started).total_seconds()))
