@@ -204,7 +204,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Uploads stay in memory only, never in a plaintext temporary file; anything larger than this is
+# dropped by Django and the form reports the file as missing (attachments allow 10 MB).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 # Case attachments: encrypted files, one per random name, in this directory (cases.attachments).
 QORGAU_ATTACHMENT_DIR = Path(os.environ.get("QORGAU_ATTACHMENT_DIR", VAR_DIR / "attachments"))
 QORGAU_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -221,7 +224,10 @@ TASKS = {
 QORGAU_AUDIT_CHECKPOINT_PATH = Path(os.environ.get("QORGAU_AUDIT_CHECKPOINT_PATH", VAR_DIR / "audit-checkpoints.log"))
 QORGAU_AUDIT_SEAL_BATCH = 5000
 # Called by `qorgau rotate-keys` to recompute blind indexes under the active blind-index key.
-QORGAU_BLIND_INDEX_REBUILDERS = ["qorgau.accounts.services.staff_blind_indexes_rebuild"]
+QORGAU_BLIND_INDEX_REBUILDERS = [
+    "qorgau.accounts.services.staff_blind_indexes_rebuild",
+    "qorgau.people.services.person_blind_indexes_rebuild",
+]
 # Called by `qorgau rotate-keys` to re-encrypt data kept outside the database (attachment files).
 QORGAU_FILE_REENCRYPTORS = ["qorgau.cases.attachments.attachment_files_rotate"]
 

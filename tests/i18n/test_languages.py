@@ -488,3 +488,14 @@ def test_catalogues_hold_the_same_messages():
     every = set().union(*ids.values())
     missing = {lang: sorted(every - have) for lang, have in ids.items() if every - have}
     assert not missing, f"messages missing from some catalogues: {missing}"
+
+
+@pytest.mark.parametrize(("language", "forms"), [("ru", 3), ("kk", 2), ("en", 2)])
+def test_catalogues_declare_their_language_and_plural_rule(language, forms):
+    """Without these headers gettext falls back to the English rule, and Russian counts read wrong
+    ("5 другие дела" instead of "5 других дел")."""
+    catalog = _catalogue(language)
+    assert str(catalog.locale) == language
+    assert catalog.num_plurals == forms
+    if language == "ru":
+        assert [catalog.plural_expr] and "n%10==1" in catalog.plural_expr.replace(" ", "")

@@ -19,7 +19,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import AfterValidator, AwareDatetime
 
 from qorgau.accounts.api import STAFF_AUTH
-from qorgau.accounts.masks import MASKED, FieldRule, Sensitivity, Subject, Viewer, mask, visible_fields
+from qorgau.accounts.masks import MASKED, FieldRule, Sensitivity, Subject, Viewer, can_see, mask, visible_fields
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Capability, Role
 from qorgau.cases import selectors, services
@@ -202,7 +202,7 @@ class IncidentOut(Schema):
     occurred_at: dt.datetime
     region_iso: str
     district_kato: str | None
-    locality: str
+    locality: str | None  # null for a viewer who may not see her address (the place may be her home)
     urban: bool
     forms: list[ViolenceForm]
     circumstances: list[Circumstance]
@@ -366,13 +366,13 @@ def _person(values: dict[str, Any], prefix: str, person_id: int) -> PersonOut:
     )
 
 
-def _incident(i: Incident) -> IncidentOut:
+def _incident(i: Incident, viewer: Viewer) -> IncidentOut:
     return IncidentOut(
         id=i.pk,
         occurred_at=i.occurred_at,
         region_iso=i.region_id,
         district_kato=i.district_id,
-        locality=i.locality,
+        locality=i.locality if can_see(viewer, selectors.CASE_POLICY["victim_address"]) else None,
         urban=i.urban,
         forms=[ViolenceForm(f) for f in services.FORMS if getattr(i, f)],
         circumstances=[Circumstance(c) for c in services.CIRCUMSTANCES if getattr(i, c)],
@@ -427,7 +427,7 @@ def _case_out(case: Case, viewer: Viewer, actor: User) -> CaseOut:
         offender=_person(people, "offender", case.offender_id),
         child_witnesses=selectors.case_child_witnesses(case),
         reports=reports,
-        incidents=[_incident(i) for i in case.incidents.select_related("district").order_by("occurred_at", "id")],
+        incidents=[_incident(i, viewer) for i in case.incidents.select_related("district").order_by("occurred_at", "id")],
         timeline=[_event(e, viewer) for e in selectors.case_timeline(case)],
         workers=[
             WorkerOut(unit_id=g.unit_id, unit=g.unit.name, reason=g.reason, scope=g.scope, since=g.since, until=g.until)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.forms import ERRORS as BASE_ERRORS
 from qorgau.accounts.models import User
-from qorgau.cases.models import CaseState, Channel, Incident, Marker, Relationship
+from qorgau.cases.models import Case, CaseState, Channel, Incident, Marker, Relationship
 from qorgau.cases.services import CIRCUMSTANCES, FORMS, NARRATIVE_MAX, ReportInput, SafeContactInput, VictimInput
 from qorgau.core.models import District, Region
 from qorgau.people.models import Sex
@@ -151,10 +151,13 @@ class ReportForm(forms.Form):
     )
     restricted = forms.BooleanField(label=_("The offender is a police officer or other staff"), required=False)
     attach_incident = forms.CharField(required=False, max_length=20, error_messages=ERRORS)
+    # A new report on a case the user opened: the pair is linked, not typed again (a confirmed link).
+    from_case = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput, error_messages=ERRORS)
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, from_case: Case | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.linked_case = from_case
         f = self.fields
         f["region"].choices = [("", "—"), *region_choices()]  # type: ignore[attr-defined]
         # A field named "forms" cannot be declared in the class body without hiding the module.
@@ -178,6 +181,9 @@ class ReportForm(forms.Form):
         self._add_person("offender_")
         for i in range(CHILDREN):
             self._add_person(f"child{i}_", CHILD_FIELDS)
+        if from_case is not None and not self.is_bound:
+            self.initial["from_case"] = from_case.pk
+            self.initial["victim0_relationship"] = from_case.relationship
         if not self.is_bound:
             unit = user.unit
             now = _local_now()
@@ -221,7 +227,7 @@ class ReportForm(forms.Form):
 
     def filled_victims(self) -> list[int]:
         """Form indexes of the victims to register; the first is always asked for."""
-        filled = [i for i in range(VICTIMS) if self._filled(f"victim{i}_")]
+        filled = [i for i in range(VICTIMS) if self._filled(f"victim{i}_") or (i == 0 and self.linked_case is not None)]
         return filled or [0]
 
     def filled_children(self) -> list[int]:
@@ -244,12 +250,15 @@ class ReportForm(forms.Form):
         if not (set(cleaned.get("forms") or []) & set(FORMS)) and "forms" not in self.errors:
             self.add_error("forms", gettext("Choose at least one form of violence."))
         people: list[tuple[str, PersonInput]] = []
+        linked = self.linked_case is not None
         for i in self.filled_victims():
             prefix = f"victim{i}_"
             if not cleaned.get(prefix + "relationship") and prefix + "relationship" not in self.errors:
                 self.add_error(prefix + "relationship", gettext("Choose what the offender is to her."))
-            people.append((prefix, self.person_input(prefix)))
-        people.append(("offender_", self.person_input("offender_")))
+            if not (linked and i == 0):
+                people.append((prefix, self.person_input(prefix)))
+        if not linked:
+            people.append(("offender_", self.person_input("offender_")))
         people += [(f"child{i}_", self.person_input(f"child{i}_")) for i in self.filled_children()]
         for prefix, person in people:
             errors, _status = validate_person(person, prefix=prefix)
@@ -257,7 +266,10 @@ class ReportForm(forms.Form):
                 if key not in self.errors:
                     for message in messages:
                         self.add_error(key, message)
-        offender_iin = self.person_input("offender_").iin
+        if self.linked_case is not None:
+            offender_iin = self.linked_case.offender.iin or ""
+        else:
+            offender_iin = self.person_input("offender_").iin
         for i in self.filled_victims():
             prefix = f"victim{i}_"
             if offender_iin and self.person_input(prefix).iin == offender_iin and prefix + "iin" not in self.errors:
@@ -269,10 +281,12 @@ class ReportForm(forms.Form):
     def report_input(self, *, attach_incident_id: int | None) -> ReportInput:
         c = self.cleaned_data
         urban = {"urban": True, "rural": False}.get(c.get("urban") or "")
+        linked = self.linked_case
         victims = [
             VictimInput(
                 relationship=c.get(f"victim{i}_relationship") or "",
-                person=self.person_input(f"victim{i}_"),
+                person=None if linked and i == 0 else self.person_input(f"victim{i}_"),
+                existing_person_id=linked.victim_id if linked and i == 0 else None,
                 markers=list(c.get(f"victim{i}_markers") or []),
             )
             for i in self.filled_victims()
@@ -289,7 +303,8 @@ class ReportForm(forms.Form):
             circumstances=set(c.get("circumstances") or []),
             narrative=c.get("narrative") or "",
             victims=victims,
-            offender=self.person_input("offender_"),
+            offender=None if linked else self.person_input("offender_"),
+            offender_existing_id=linked.offender_id if linked else None,
             child_witnesses=[self.person_input(f"child{i}_") for i in self.filled_children()],
             attach_incident_id=attach_incident_id,
             restricted=bool(c.get("restricted")),

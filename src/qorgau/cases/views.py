@@ -38,7 +38,9 @@ from qorgau.cases.forms import (
 )
 from qorgau.cases.models import Case, CaseState, Incident, Marker, Relationship
 from qorgau.cases.views_attachments import attachments_context
+from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
+from qorgau.core.models import AuditAction
 from qorgau.people.models import IinStatus
 from qorgau.people.services import person_find_by_valid_iin
 
@@ -82,12 +84,13 @@ def _recent_incidents(user: User, form: ReportForm) -> list[IncidentChoice]:
     """The incidents of the last 48 hours of the pairs this report names, among the cases the user
     may see. A pair is recognised only by a confirmed link: an exact match of valid IINs."""
     data = form.cleaned_data
-    offender = person_find_by_valid_iin(form.person_input("offender_").iin)
+    linked = form.linked_case
+    offender = linked.offender if linked else person_find_by_valid_iin(form.person_input("offender_").iin)
     if offender is None:
         return []
     found: dict[int, Incident] = {}
     for i in form.filled_victims():
-        victim = person_find_by_valid_iin(form.person_input(f"victim{i}_").iin)
+        victim = linked.victim if linked and i == 0 else person_find_by_valid_iin(form.person_input(f"victim{i}_").iin)
         if victim is None or victim.pk == offender.pk:
             continue
         for incident in selectors.pair_recent_incidents(user, victim.pk, offender.pk, around=data["received_at"]):
@@ -104,8 +107,28 @@ def _render_register(request: HttpRequest, form: ReportForm, *, choices: list[In
         "children_open": any(c.is_open for c in form.child_groups()),
         "incident_choices": choices or [],
         "attach_value": form.data.get("attach_incident", "") if form.is_bound else "",
+        "linked": _linked_pair(request, form),
     }
     return render(request, "cases/register.html", context)
+
+
+def _linked_pair(request: HttpRequest, form: ReportForm) -> dict[str, Any] | None:
+    """The pair of the case the report is added to, as this user may see it (through the mask)."""
+    case = form.linked_case
+    if case is None:
+        return None
+    _case, viewer = case_get_for(_user(request), case.pk, request=request)
+    return {"case": case, "people": selectors.case_people(case, viewer)}
+
+
+def _from_case(request: HttpRequest, raw: str | None) -> Case | None:
+    """The case named by ``?case=`` or the hidden field, through the gate (404 when not visible)."""
+    if not raw:
+        return None
+    if not str(raw).isdecimal():
+        raise NotFound()
+    case, _viewer = case_get_for(_user(request), int(raw), request=request)
+    return case
 
 
 @login_required
@@ -114,8 +137,8 @@ def _render_register(request: HttpRequest, form: ReportForm, *, choices: list[In
 def register_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if request.method != "POST":
-        return _render_register(request, ReportForm(user=user))
-    form = ReportForm(request.POST, user=user)
+        return _render_register(request, ReportForm(user=user, from_case=_from_case(request, request.GET.get("case"))))
+    form = ReportForm(request.POST, user=user, from_case=_from_case(request, request.POST.get("from_case")))
     if not form.is_valid():
         return _render_register(request, form)
     choices = _recent_incidents(user, form)
@@ -278,6 +301,7 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
         "offender_rows": _person_rows(people, "offender", case.offender.iin_status == IinStatus.UNVERIFIED),
         "contact": contact,
         "history": selectors.pair_history(case),
+        "can_register": user.can(Capability.REGISTER_REPORT) and not case.restricted,
         "flags": selectors.case_flags(case, user),
         "contact_rows": contact_rows,
         "reports": reports,
@@ -501,6 +525,11 @@ def search_view(request: HttpRequest) -> HttpResponse:
 def break_glass_view(request: HttpRequest, case_id: int) -> HttpResponse:
     user = _user(request)
     target = selectors.break_glass_target(user, case_id)
+    # Which unit holds a case is itself a signal: every look at this page is audited like a search.
+    audit_record(
+        actor=user, action=AuditAction.SEARCH if target else AuditAction.DENIED, target_type="break_glass",
+        target_id=case_id, count=1 if target else 0, request=request, outcome="ok" if target else "refused",
+    )
     if target is None:
         raise NotFound()
     if target.visible:

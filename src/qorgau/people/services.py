@@ -117,3 +117,24 @@ def person_create(*, actor: User, data: PersonInput, prefix: str = "") -> Person
         created_by_unit=actor.unit,
     )
     return person
+
+
+def person_blind_indexes_rebuild() -> int:
+    """Recompute every person's blind indexes under the active blind-index key (``rotate-keys``).
+
+    Row by row from the decrypted fields, so it is idempotent and may be interrupted. People whose
+    personal fields were removed by retention keep the indexes they have (DESIGN §10).
+    """
+    rebuilt = 0
+    for person in Person.objects.only("id", "full_name", "iin", "birth_date").iterator(chunk_size=500):
+        if not person.full_name:
+            continue
+        values = {
+            "iin_bidx": iin_index(person.iin) if person.iin else "",
+            "name_bidx": crypto.blind_index("person_name", name_key(person.full_name)),
+            "name_dob_bidx": crypto.blind_index("person_name_dob", name_dob_key(person.full_name, person.birth_date))
+            if person.birth_date
+            else "",
+        }
+        rebuilt += Person.objects.filter(pk=person.pk).exclude(**values).update(**values)
+    return rebuilt
