@@ -141,6 +141,12 @@ MATRIX: dict[str, list[Check]] = {
         Check("GET", "/cases/999999/break-glass/", with_capability(Capability.BREAK_GLASS, 404)),
         Check("POST", "/cases/999999/break-glass/", with_capability(Capability.BREAK_GLASS, 404), data={"justification": "an emergency call"}),
     ],
+    # Sharing a case with a unit: the gate first (404 for a case one may not see), then the
+    # supervisor's or oversight's right (403); tested with real cases in tests/cases/test_add_unit.py.
+    "cases/<int:case_id>/units/": [
+        Check("POST", "/cases/999999/units/", staff_page(404), data={"unit": "1", "scope": "worker", "justification": "x"}),
+        Check("GET", "/cases/999999/units/", staff_page(405)),
+    ],
     # Machine clients only: a staff session is not a machine credential.
     "api/v1/machine/whoami": [Check("GET", "/api/v1/machine/whoami", everyone(401))],
     # Attachments: the case's access gate comes first, so a case or file one may not see is 404 for all.

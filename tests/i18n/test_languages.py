@@ -371,6 +371,7 @@ def test_walker_covers_every_page_of_the_ui():
         "cases/<int:case_id>/state/": "a form on the case page; its conflict page is walked (case-conflict)",
         "cases/<int:case_id>/correct/": "a form on the case page, with the same conflict page",
         "cases/<int:case_id>/safe-contact/": "a form on the case page, with the same conflict page",
+        "cases/<int:case_id>/units/": "a form on the case page (shown to supervisors and oversight)",
         "cases/<int:case_id>/break-glass/": "needs another unit's case; its strings are in the catalogue tests",
         "cases/<int:case_id>/attachments/": "POST only (upload)",
         "cases/attachments/<int:attachment_id>/": "a file download",

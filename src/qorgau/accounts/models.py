@@ -160,6 +160,7 @@ class NotificationKind(models.TextChoices):
     TOKEN_ISSUED = "token_issued", _("A personal API token was issued")
     LOGGED_OUT_EVERYWHERE = "logout_everywhere", _("You were signed out everywhere")
     BREAK_GLASS = "break_glass", _("Break-glass access in your unit")
+    CASE_SHARED = "case_shared", _("A case was shared with your unit")
 
 
 class Notification(models.Model):

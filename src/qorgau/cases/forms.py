@@ -424,6 +424,31 @@ class SearchForm(forms.Form):
         return c
 
 
+class AddUnitForm(forms.Form):
+    """A supervisor shares the case with another unit; oversight names the investigating unit."""
+
+    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int, error_messages=ERRORS)
+    scope = forms.ChoiceField(
+        label=_("Access"),
+        choices=[("full", _("full access")), ("worker", _("working access"))],
+        initial="worker",
+        error_messages=ERRORS,
+        widget=forms.RadioSelect,
+    )
+    justification = forms.CharField(
+        label=_("Why this unit needs the case"), max_length=2000, error_messages=ERRORS, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from qorgau.accounts.models import Unit
+        from qorgau.cases.selectors import case_workers
+
+        working = {g.unit_id for g in case_workers(case)}
+        units = Unit.objects.filter(is_active=True).exclude(pk__in=working).select_related("region").order_by("region_id", "name_ru")
+        self.fields["unit"].choices = [("", "—"), *((u.pk, f"{u.name} ({u.region.name})") for u in units)]  # type: ignore[attr-defined]
+
+
 class BreakGlassForm(forms.Form):
     justification = forms.CharField(
         label=_("Why do you need this case now?"), max_length=2000, error_messages=ERRORS, widget=forms.Textarea(attrs={"rows": 3})

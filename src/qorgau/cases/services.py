@@ -440,3 +440,53 @@ def safe_contact_update(*, actor: User, case: Case, version: int | None, data: S
     _event(case, EventKind.SAFE_CONTACT, actor)
     audit_record(actor=actor, action=AuditAction.WRITE, target_type="safe_contact", target_id=contact.pk)
     return contact
+
+
+def may_add_unit(actor: User, case: Case) -> bool:
+    """A supervisor whose unit holds a full grant adds units to an ordinary case; on a restricted case
+    only internal oversight names the investigating unit (DESIGN §5)."""
+    scope = scope_for(actor, case)
+    if scope != Scope.FULL:
+        return False
+    if case.restricted:
+        return actor.can(Capability.OVERSEE_RESTRICTED)
+    return actor.can(Capability.SUPERVISE_UNIT)
+
+
+@transaction.atomic
+def case_add_unit(*, actor: User, case: Case, unit_id: int, scope: str, justification: str) -> Grant:
+    """Give another unit need-to-know access: a supervisor's grant, or oversight's investigating unit."""
+    if scope_for(actor, case) is None:
+        raise NotFound()
+    if not may_add_unit(actor, case):
+        raise Forbidden()
+    errors: dict[str, list[str]] = {}
+    unit = Unit.objects.filter(pk=unit_id, is_active=True).first()
+    if unit is None:
+        errors["unit"] = [_("Choose a unit from the list.")]
+    elif scope_for_unit(case, unit) is not None:
+        errors["unit"] = [_("This unit already works on the case.")]
+    if scope not in (Scope.FULL, Scope.WORKER):
+        errors["scope"] = [_("Choose one of the offered values.")]
+    justification = justification.strip()
+    if len(justification) < 10:
+        errors["justification"] = [_("Explain why in at least 10 characters.")]
+    if errors:
+        raise Invalid(fields=errors)
+    assert unit is not None
+    reason = GrantReason.OVERSIGHT if case.restricted else GrantReason.SUPERVISOR
+    grant = _grant(case, unit, reason, Scope(scope), by=actor, why=justification)
+    _event(case, EventKind.GRANT_ADDED, actor, reason=justification)
+    audit_record(actor=actor, action=AuditAction.WRITE, target_type="grant", target_id=grant.pk)
+    notify(recipients=User.objects.filter(unit=unit, is_active=True), kind=NotificationKind.CASE_SHARED, target_type="case", target_id=case.pk)
+    return grant
+
+
+def scope_for_unit(case: Case, unit: Unit) -> str | None:
+    at = clock.now()
+    return (
+        Grant.objects.filter(case=case, unit=unit, since__lte=at)
+        .filter(Q(until__isnull=True) | Q(until__gt=at))
+        .values_list("scope", flat=True)
+        .first()
+    )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:case_id>/correct/", views.case_correct_view, name="correct"),
     path("<int:case_id>/safe-contact/", views.case_safe_contact_view, name="safe_contact"),
     path("<int:case_id>/break-glass/", views.break_glass_view, name="break_glass"),
+    path("<int:case_id>/units/", views.case_add_unit_view, name="add_unit"),
     path("<int:case_id>/attachments/", views_attachments.attachment_upload_view, name="attachment_upload"),
     path("attachments/<int:attachment_id>/", views_attachments.attachment_open_view, name="attachment_open"),
 ]

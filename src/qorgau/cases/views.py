@@ -27,6 +27,7 @@ from qorgau.accounts.roles import Capability
 from qorgau.cases import selectors, services
 from qorgau.cases.access import case_get_for
 from qorgau.cases.forms import (
+    AddUnitForm,
     BreakGlassForm,
     CorrectForm,
     ReportForm,
@@ -318,6 +319,8 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
         or CorrectForm(initial={**version, "relationship": case.relationship, "markers": [m.code for m in markers]}),
         "contact_form": forms.get("contact_form") or SafeContactForm(initial=contact_initial),
         "open_form": forms.get("open_form", ""),
+        "can_add_unit": services.may_add_unit(user, case),
+        "add_unit_form": forms.get("add_unit_form") or AddUnitForm(case=case),
         **_attachments_context(user, case, viewer),
     }
     return context
@@ -396,6 +399,26 @@ def case_state_view(request: HttpRequest, case_id: int) -> HttpResponse:
             resubmit={"version": case.version, "to_state": c["to_state"], "reason": c["reason"]},
         )
     messages.success(request, _("The case is now: %(state)s.") % {"state": _state_label(c["to_state"])})
+    return redirect("cases:detail", case_id=case_id)
+
+
+@login_required
+@require_POST
+def case_add_unit_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    case, _viewer = case_get_for(user, case_id, request=request)
+    if not services.may_add_unit(user, case):
+        raise Forbidden()
+    form = AddUnitForm(request.POST, case=case)
+    if not form.is_valid():
+        return _case_page(request, case_id, add_unit_form=form, open_form="add_unit")
+    c = form.cleaned_data
+    try:
+        grant = services.case_add_unit(actor=user, case=case, unit_id=c["unit"], scope=c["scope"], justification=c["justification"])
+    except Invalid as exc:
+        _field_errors(form, exc)
+        return _case_page(request, case_id, add_unit_form=form, open_form="add_unit")
+    messages.success(request, _("%(unit)s now works on the case and was notified.") % {"unit": grant.unit.name})
     return redirect("cases:detail", case_id=case_id)
 
 
