@@ -242,7 +242,7 @@ def test_only_user_managers_issue_machine_tokens(make_user, police_unit, role):
 
 def test_machine_route_refuses_personal_and_revoked_and_missing_tokens(make_user, police_unit, frozen):
     admin = make_user(Role.ADMINISTRATOR)
-    machine = machine_token_issue(actor=admin, name="importer", purpose=MachineToken.Purpose.IMPORT, unit=police_unit)
+    machine = machine_token_issue(actor=admin, name="importer", purpose=MachineToken.Purpose.DEVICE_GATEWAY, unit=police_unit)
     personal = api_token_issue(actor=admin, verified=True, name="personal").token
 
     assert Client().get("/api/v1/machine/whoami").status_code == 401

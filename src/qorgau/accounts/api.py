@@ -36,6 +36,23 @@ class MachineBearer(APIKeyHeader):
         return tokens.machine_token_client(key) if key else None
 
 
+class ImportClient(APIKeyHeader):
+    """A machine import client (X-Machine-Token, purpose ``import``), acting for its service account."""
+
+    param_name = "X-Machine-Token"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        client = tokens.machine_token_client(key) if key else None
+        if client is None or client.purpose != MachineToken.Purpose.IMPORT or client.acts_for is None:
+            return None
+        user = client.acts_for
+        if not user.is_active or user.unit_id != client.unit_id:
+            return None
+        request.user = user
+        translation.activate(user.language)
+        return user
+
+
 class VerifiedSession(SessionAuth):
     """The browser session; the session guard has already ended any session without two factors."""
 

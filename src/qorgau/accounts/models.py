@@ -121,6 +121,9 @@ class MachineToken(models.Model):
     name = models.CharField(max_length=80, unique=True)
     purpose = models.CharField(max_length=24, choices=Purpose.choices)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="machine_tokens")
+    # An import client registers reports on behalf of one staff account of its unit (a service
+    # account), so every report it sends has a registering user, grants and audit rows like any other.
+    acts_for = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     prefix = models.CharField(max_length=12, unique=True)
     digest = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

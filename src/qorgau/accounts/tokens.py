@@ -72,12 +72,19 @@ def api_token_revoke(*, actor: User, token_id: int) -> None:
 
 
 @transaction.atomic
-def machine_token_issue(*, actor: User, name: str, purpose: str, unit: Unit) -> IssuedToken:
+def machine_token_issue(
+    *, actor: User, name: str, purpose: str, unit: Unit, acts_for: User | None = None
+) -> IssuedToken:
     if not actor.can(Capability.MANAGE_USERS):
         raise Forbidden()
+    if acts_for is not None and (acts_for.unit_id != unit.pk or not acts_for.is_active):
+        raise Invalid(fields={"acts_for": [_("The service account must be an active user of the same unit.")]})
+    if purpose == MachineToken.Purpose.IMPORT and acts_for is None:
+        raise Invalid(fields={"acts_for": [_("An import client needs the service account it registers reports for.")]})
     prefix, token = _new(MACHINE)
     record = MachineToken.objects.create(
-        name=name, purpose=purpose, unit=unit, prefix=prefix, digest=_digest(token), created_by=actor, created_at=clock.now()
+        name=name, purpose=purpose, unit=unit, acts_for=acts_for, prefix=prefix, digest=_digest(token),
+        created_by=actor, created_at=clock.now(),
     )
     audit_record(actor=actor, action=AuditAction.MACHINE_TOKEN_ISSUED, target_type="machine_token", target_id=record.pk)
     return IssuedToken(token, record)

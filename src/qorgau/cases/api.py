@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import AfterValidator, AwareDatetime
 
-from qorgau.accounts.api import STAFF_AUTH
+from qorgau.accounts.api import STAFF_AUTH, ImportClient
 from qorgau.accounts.masks import MASKED, FieldRule, Sensitivity, Subject, Viewer, can_see, mask, visible_fields
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Capability, Role
@@ -538,7 +538,7 @@ def _report_input(payload: ReportIn) -> services.ReportInput:
 # --- routes ------------------------------------------------------------------------------------
 
 
-@router.post("/reports", response={201: ReportCreatedOut, **errors(401, 403, 422)}, auth=STAFF_AUTH, tags=["reports"])
+@router.post("/reports", response={201: ReportCreatedOut, **errors(401, 403, 422)}, auth=[*STAFF_AUTH, ImportClient()], tags=["reports"])
 def report_create(request: HttpRequest, payload: ReportIn) -> Status[ReportCreatedOut]:
     """Register a report: each victim–offender pair is a case; a pair already in the registry (an
     existing person picked, or an exact valid IIN) joins its case."""

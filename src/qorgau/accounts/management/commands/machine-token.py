@@ -22,6 +22,7 @@ class Command(BaseCommand):
         issue.add_argument("--unit", type=int, required=True, help="id of the unit that runs the client")
         issue.add_argument("--purpose", choices=[p.value for p in MachineToken.Purpose], required=True)
         issue.add_argument("--by", required=True, help="user name of the administrator issuing it")
+        issue.add_argument("--acts-for", default=None, help="import clients: the service account (a user of the unit)")
         sub.add_parser("list")
         revoke = sub.add_parser("revoke")
         revoke.add_argument("name")
@@ -48,9 +49,15 @@ class Command(BaseCommand):
             if unit is None:
                 raise CommandError(f"no unit {options['unit']}")
             try:
-                issued = machine_token_issue(actor=actor, name=options["name"], purpose=options["purpose"], unit=unit)
+                acts_for = User.objects.filter(username=options["acts_for"]).first() if options["acts_for"] else None
+                if options["acts_for"] and acts_for is None:
+                    raise CommandError(f"no user {options['acts_for']!r}")
+                issued = machine_token_issue(
+                    actor=actor, name=options["name"], purpose=options["purpose"], unit=unit, acts_for=acts_for
+                )
             except QorgauError as exc:
-                raise CommandError(str(exc.message)) from exc
+                fields = "; ".join(m for msgs in exc.fields.values() for m in msgs)
+                raise CommandError(fields or str(exc.message)) from exc
             self.stdout.write(issued.token)
             return
         with transaction.atomic():
