@@ -24,11 +24,16 @@ from qorgau.core.models import AuditAction
 SCOPE_ORDER = {Scope.CONSENT: 0, Scope.WORKER: 1, Scope.FULL: 2}
 
 
+def grants_in_force() -> QuerySet[Grant]:
+    """Grants that have started and not yet ended (break-glass grants end by themselves)."""
+    at = clock.now()
+    return Grant.objects.filter(since__lte=at).filter(Q(until__isnull=True) | Q(until__gt=at))
+
+
 def live_grants(actor: User) -> QuerySet[Grant]:
     if actor.unit_id is None or Role(actor.role) in AGGREGATE_ONLY_ROLES:
         return Grant.objects.none()
-    at = clock.now()
-    return Grant.objects.filter(unit_id=actor.unit_id, since__lte=at).filter(Q(until__isnull=True) | Q(until__gt=at))
+    return grants_in_force().filter(unit_id=actor.unit_id)
 
 
 def cases_visible_to(actor: User) -> QuerySet[Case]:

@@ -17,7 +17,7 @@ from qorgau.accounts.masks import MASKED, FieldRule, Sensitivity, Subject, Viewe
 from qorgau.accounts.models import User
 from qorgau.accounts.normalise import name_key
 from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Role
-from qorgau.cases.access import cases_visible_to
+from qorgau.cases.access import cases_visible_to, grants_in_force
 from qorgau.cases.models import Case, CaseEvent, Grant, Incident, Party, PartyRole, Report
 from qorgau.core import clock, crypto
 from qorgau.core.audit import audit_record
@@ -84,10 +84,7 @@ def case_timeline(case: Case) -> list[CaseEvent]:
 
 
 def case_workers(case: Case) -> list[Grant]:
-    at = clock.now()
-    return list(
-        Grant.objects.filter(case=case, since__lte=at).filter(Q(until__isnull=True) | Q(until__gt=at)).select_related("unit").order_by("since")
-    )
+    return list(grants_in_force().filter(case=case).select_related("unit").order_by("since"))
 
 
 def case_child_witnesses(case: Case) -> int:

@@ -19,7 +19,7 @@ from qorgau.accounts.masks import FieldRule, Scope, Sensitivity, Subject, can_se
 from qorgau.accounts.models import NotificationKind, Unit, User
 from qorgau.accounts.roles import ROLE_CAPABILITIES, Capability, Role
 from qorgau.accounts.services import notify
-from qorgau.cases.access import cases_visible_to, scope_for
+from qorgau.cases.access import cases_visible_to, grants_in_force, scope_for
 from qorgau.cases.models import (
     Case,
     CaseEvent,
@@ -483,10 +483,4 @@ def case_add_unit(*, actor: User, case: Case, unit_id: int, scope: str, justific
 
 
 def scope_for_unit(case: Case, unit: Unit) -> str | None:
-    at = clock.now()
-    return (
-        Grant.objects.filter(case=case, unit=unit, since__lte=at)
-        .filter(Q(until__isnull=True) | Q(until__gt=at))
-        .values_list("scope", flat=True)
-        .first()
-    )
+    return grants_in_force().filter(case=case, unit=unit).values_list("scope", flat=True).first()
