@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,11 +20,6 @@ from qorgau.core.geography import load_reference
 from qorgau.core.models import District, Region
 
 PASSWORD = "correct-horse-battery-staple-42"
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # The database vendor a run uses is part of its report (make test runs SQLite and PostgreSQL).
-    pass
 
 
 @pytest.fixture(autouse=True)
@@ -114,6 +108,3 @@ def signed_in(make_user) -> Callable[..., Client]:
 
     return make
 
-
-def database_vendor() -> str:
-    return "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"

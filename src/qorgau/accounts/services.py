@@ -5,7 +5,6 @@ Every write takes ``actor=`` and records its audit row in the same transaction (
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from qorgau.core import clock, crypto
 from qorgau.core import iin as iin_rules
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Invalid
+from qorgau.core.localised import localised_rows_load
 from qorgau.core.models import AuditAction, District, Region
 
 AGENCY_KINDS_FILE = Path(__file__).resolve().parent / "agency_kinds.json"
@@ -38,12 +38,7 @@ def roles_sync() -> int:
 
 
 def agency_kinds_load() -> int:
-    data = json.loads(AGENCY_KINDS_FILE.read_text(encoding="utf-8"))
-    for row in data:
-        AgencyKind.objects.update_or_create(
-            code=row["code"], defaults={"name_kk": row["kk"], "name_ru": row["ru"], "name_en": row["en"]}
-        )
-    return len(data)
+    return localised_rows_load(AgencyKind, AGENCY_KINDS_FILE)
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import AfterValidator, AwareDatetime
 
 from qorgau.accounts.api import STAFF_AUTH, ImportClient
-from qorgau.accounts.masks import MASKED, FieldRule, Sensitivity, Subject, Viewer, can_see, mask, visible_fields
+from qorgau.accounts.masks import MASKED, FieldRule, Sensitivity, Subject, Viewer, can_see, mask
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Capability, Role
 from qorgau.cases import selectors, services
@@ -632,7 +632,7 @@ def safe_contact(request: HttpRequest, case_id: CaseId) -> SafeContactOut:
 def safe_contact_put(request: HttpRequest, case_id: CaseId, payload: SafeContactIn) -> SafeContactOut | Status[SafeContactConflictOut]:
     user = _case_worker(request)
     case, viewer = case_get_for(user, case_id, request=request)
-    if visible_fields(viewer, selectors.SAFE_CONTACT_POLICY) != list(selectors.SAFE_CONTACT_POLICY):
+    if not services.may_edit_safe_contact(user, viewer):
         raise Forbidden()  # who may not see her safe number may not overwrite it either
     data = services.SafeContactInput(
         may_call=payload.may_call, call_times=payload.call_times, phone=payload.phone,

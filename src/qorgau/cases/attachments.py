@@ -30,11 +30,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from qorgau.accounts.masks import FieldRule, Scope, Sensitivity, Subject, Viewer, can_see
+from qorgau.accounts.masks import FieldRule, Sensitivity, Subject, Viewer, can_see
 from qorgau.accounts.models import User
-from qorgau.accounts.roles import OFFENDER_FACING_ROLES, Capability
+from qorgau.accounts.roles import OFFENDER_FACING_ROLES
 from qorgau.cases.access import case_get_for, scope_for
 from qorgau.cases.models import Attachment, AttachmentKind, Case, CaseEvent, EventKind
+from qorgau.cases.services import may_work
 from qorgau.core import clock, crypto
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Forbidden, Invalid, NotFound, QorgauError
@@ -79,8 +80,7 @@ def attachments_visible(viewer: Viewer) -> bool:
 
 def attachment_can_add(actor: User, case: Case) -> bool:
     """A live full or worker grant and the capability to work on cases."""
-    scope = scope_for(actor, case)
-    return scope in (Scope.FULL, Scope.WORKER) and actor.can(Capability.WORK_CASES)
+    return may_work(actor, scope_for(actor, case))
 
 
 def detect_type(head: bytes) -> FileType | None:

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from qorgau.accounts.masks import MASKED, FieldRule, Sensitivity, Subject, Viewer, mask
+from qorgau.accounts.masks import FieldRule, Sensitivity, Subject, Viewer, mask
 from qorgau.accounts.models import User
 from qorgau.accounts.normalise import name_key
 from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Role
@@ -220,5 +220,3 @@ def caseload(actor: User, *, limit: int = 100) -> list[Case]:
     )
 
 
-def hidden(value: object) -> bool:
-    return value is MASKED

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from qorgau.accounts import normalise
 from qorgau.accounts.access import viewer_for
-from qorgau.accounts.masks import FieldRule, Scope, Sensitivity, Subject, can_see
+from qorgau.accounts.masks import Scope, Viewer, can_see
 from qorgau.accounts.models import NotificationKind, Unit, User
 from qorgau.accounts.roles import ROLE_CAPABILITIES, Capability, Role
 from qorgau.accounts.services import notify
@@ -35,6 +35,7 @@ from qorgau.cases.models import (
     Relationship,
     Report,
 )
+from qorgau.cases.selectors import SAFE_CONTACT_POLICY
 from qorgau.core import clock, crypto
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -320,13 +321,28 @@ TRANSITIONS = {
 }
 
 
+def may_work(actor: User, scope: Scope | str | None) -> bool:
+    """Changing a case (state, corrections, attachments) needs case work and more than consent scope."""
+    return actor.can(Capability.WORK_CASES) and scope in (Scope.FULL, Scope.WORKER)
+
+
+def may_edit_safe_contact(actor: User, viewer: Viewer) -> bool:
+    """Only someone who may see her safe number and code word may change them: a form or request
+    from a role that cannot read them would overwrite what it never saw (DESIGN §5)."""
+    return (
+        may_work(actor, viewer.scope)
+        and viewer.scope == Scope.FULL
+        and all(can_see(viewer, rule) for rule in SAFE_CONTACT_POLICY.values())
+    )
+
+
 def _require_work(actor: User, case: Case) -> Scope:
     scope = scope_for(actor, case)
     if scope is None:
         raise NotFound()
-    if not actor.can(Capability.WORK_CASES) or scope == Scope.CONSENT:
+    if not may_work(actor, scope):
         raise Forbidden()
-    return scope
+    return Scope(scope)
 
 
 def _bump(case: Case, version: int, **changes: object) -> None:
@@ -410,9 +426,7 @@ class SafeContactInput:
 @transaction.atomic
 def safe_contact_update(*, actor: User, case: Case, version: int | None, data: SafeContactInput) -> SafeContact:
     scope = _require_work(actor, case)
-    # Only someone who may see her safe number may change it: an offender-facing role with a grant
-    # must not be able to overwrite what it cannot read (DESIGN §5).
-    if scope != Scope.FULL or not can_see(viewer_for(actor, scope=scope), FieldRule(Sensitivity.CONTACT, Subject.VICTIM)):
+    if not may_edit_safe_contact(actor, viewer_for(actor, scope=scope)):
         raise Forbidden()
     if any("\x00" in v for v in (data.call_times, data.phone, data.code_word)):
         raise Invalid(fields={"phone": [_("The text contains characters that are not allowed.")]})

@@ -215,14 +215,11 @@ def _person_rows(people: dict[str, Any], prefix: str, unverified: bool) -> list[
 
 
 def _can_edit(user: User, viewer: Viewer) -> bool:
-    return user.can(Capability.WORK_CASES) and viewer.scope in (Scope.FULL, Scope.WORKER)
+    return services.may_work(user, viewer.scope)
 
 
 def _can_edit_contact(user: User, viewer: Viewer) -> bool:
-    # Only someone who sees the number may change it: a form with a hidden number would wipe it.
-    return user.can(Capability.WORK_CASES) and viewer.scope == Scope.FULL and all(
-        can_see(viewer, rule) for rule in selectors.SAFE_CONTACT_POLICY.values()
-    )
+    return services.may_edit_safe_contact(user, viewer)
 
 
 def _allowed_states(case: Case) -> list[str]:

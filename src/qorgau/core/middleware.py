@@ -12,8 +12,6 @@ from django.utils import timezone, translation
 from qorgau.core.audit import audit_denied
 from qorgau.core.errors import Forbidden, QorgauError
 
-LANGUAGE_COOKIE = "django_language"
-
 
 class UserLocaleMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
