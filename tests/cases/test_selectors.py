@@ -244,6 +244,8 @@ def test_flags_count_other_victims_and_cases_and_name_the_unit_of_cases_the_user
     _register(theirs, _victim("Сапарова Айгерим", 1000), offender_serial=2100)
 
     assert case_flags(a, ours) == [
+        "Her incidents in the last 6 months: 2.",  # with any offender; case a (at T0) is older
+        "They happened in 2 different districts.",  # Almaly and Atyrau
         "The offender has 1 other victim in the registry.",  # V2; never the restricted V3
         "She is the victim in 2 other cases.",
         "A related case is held by Atyrau region police: ask them, or use emergency access.",  # once for two cases

@@ -161,7 +161,10 @@ def test_an_exact_valid_iin_links_the_same_people_across_units_and_the_second_un
     second = _register(atyrau, victims=victims, offender=person("ЕРЛАН САПАРОВ", birth=dt.date(1986, 3, 2), sex="M"), region="KZ-23", district="")
 
     assert second.new_cases == [] and second.cases[0].pk == first.cases[0].pk
-    assert Person.objects.count() == 2 and Case.objects.count() == 1
+    # Each report keeps the people as it entered them; the IIN links the records into one person each.
+    assert Person.objects.count() == 4 and Case.objects.count() == 1
+    assert Person.objects.values("cluster_id").distinct().count() == 2
+    assert second.people["offender_"].link is not None and second.people["victim0_"].link is not None
     case = Case.objects.get()
     assert case.holding_unit == almaty.unit
     assert set(Grant.objects.filter(case=case).values_list("unit_id", "reason", "scope")) == {
@@ -194,8 +197,11 @@ def test_an_unverified_iin_never_links_automatically(make_user):
     second = _register(inspector, victims=victims())
     assert first.cases[0].pk != second.cases[0].pk and second.new_cases == second.cases
     assert Person.objects.filter(iin_status=IinStatus.UNVERIFIED).count() == 2
-    # The offender (valid IIN) is the same man in both.
-    assert first.cases[0].offender_id == second.cases[0].offender_id
+    # The offender (valid IIN) is the same man in both; the victim waits for a person to decide.
+    first.cases[0].offender.refresh_from_db()
+    second.cases[0].offender.refresh_from_db()
+    assert first.cases[0].offender.cluster_id == second.cases[0].offender.cluster_id
+    assert second.people["victim0_"].reviews == 1 and second.people["victim0_"].link is None
 
 
 def test_picking_an_existing_person_from_search_joins_her_case(make_user):

@@ -43,6 +43,7 @@ def test_every_personal_field_is_encrypted():
         ("people.Person", "iin", "people.person.iin"),
         ("people.Person", "phone", "people.person.phone"),
         ("people.Person", "workplace", "people.person.workplace"),
+        ("people.PersonLink", "undo_reason", "people.personlink.undo_reason"),
         ("people.SafeContact", "code_word", "people.safecontact.code_word"),
         ("people.SafeContact", "phone", "people.safecontact.phone"),
     }

@@ -85,7 +85,12 @@ def _staff_identity(user: User, *, full_name: str, iin: str | None) -> None:
         user.iin = iin
         user.iin_bidx = crypto.blind_index("staff_iin", normalise.iin_key(iin))
     user.full_name = full_name
-    user.name_bidx = crypto.blind_index("staff_name", normalise.name_key(full_name)) if full_name else ""
+    user.name_bidx = staff_name_bidx(full_name, user.iin)
+
+
+def staff_name_bidx(full_name: str, iin: str | None) -> str:
+    key = normalise.staff_match_key(full_name, iin)
+    return crypto.blind_index("staff_person", key) if key else ""
 
 
 @transaction.atomic
@@ -181,7 +186,7 @@ def staff_blind_indexes_rebuild() -> int:
     rebuilt = 0
     for user in User.objects.only("id", "full_name", "iin").iterator(chunk_size=500):
         iin_bidx = crypto.blind_index("staff_iin", normalise.iin_key(user.iin)) if user.iin else ""
-        name_bidx = crypto.blind_index("staff_name", normalise.name_key(user.full_name)) if user.full_name else ""
+        name_bidx = staff_name_bidx(user.full_name or "", user.iin)
         rebuilt += User.objects.filter(pk=user.pk).exclude(iin_bidx=iin_bidx, name_bidx=name_bidx).update(
             iin_bidx=iin_bidx, name_bidx=name_bidx
         )

@@ -116,6 +116,9 @@ class Case(models.Model):
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # A confirmed person link showed this is the same pair as another case: that one carries on,
+    # with this case's incidents; undoing the link clears this (cases.identity).
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_cases")
 
     class Meta:
         constraints = [
@@ -154,6 +157,7 @@ class GrantReason(models.TextChoices):
     SUPERVISOR = "supervisor", _("Added by a supervisor")
     OVERSIGHT = "oversight", _("Internal oversight")
     BREAK_GLASS = "break_glass", _("Emergency access (break-glass)")
+    MERGED = "merged", _("Worked on a case merged into this one")
 
 
 class Grant(models.Model):
@@ -185,6 +189,8 @@ class EventKind(models.TextChoices):
     BREAK_GLASS = "break_glass", _("Emergency access (break-glass)")
     SAFE_CONTACT = "safe_contact", _("Safe-contact preferences updated")
     ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+    MERGED = "merged", _("Same pair: cases merged")
+    SPLIT = "split", _("Merge undone: cases separated")
 
 
 class CaseEvent(models.Model):

@@ -8,22 +8,23 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from qorgau.accounts.masks import FieldRule, Sensitivity, Subject, Viewer, mask
 from qorgau.accounts.models import User
-from qorgau.accounts.normalise import name_key
 from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Role
 from qorgau.cases.access import cases_visible_to, grants_in_force
 from qorgau.cases.models import Case, CaseEvent, Grant, Incident, Party, PartyRole, Report
-from qorgau.core import clock, crypto
+from qorgau.core import clock
 from qorgau.core.audit import audit_record
 from qorgau.core.models import AuditAction
+from qorgau.people.matching import Record
 from qorgau.people.models import Person, SafeContact
-from qorgau.people.services import iin_candidates, name_dob_key
+from qorgau.people.registry import match
+from qorgau.people.services import iin_candidates
 
 S, P = Sensitivity, Subject
 CASE_POLICY: dict[str, FieldRule] = {
@@ -80,7 +81,8 @@ def case_safe_contact(case: Case, viewer: Viewer) -> dict[str, Any] | None:
 
 
 def case_timeline(case: Case) -> list[CaseEvent]:
-    return list(CaseEvent.objects.filter(case=case).select_related("unit", "report"))
+    """The case's events, with those of the cases merged into it (both histories are kept)."""
+    return list(CaseEvent.objects.filter(Q(case=case) | Q(case__merged_into=case)).select_related("unit", "report"))
 
 
 def case_workers(case: Case) -> list[Grant]:
@@ -108,37 +110,70 @@ def pair_history(case: Case) -> PairHistory:
     )
 
 
-def case_flags(case: Case, actor: User) -> list[str]:
-    """Signals from across the registry, computed without revealing another case (DESIGN §5)."""
+def victim_incidents(victim_cluster: int | None, *, include_restricted: bool = False) -> QuerySet[Incident]:
+    """Every incident in which a record of this person is a victim (any offender)."""
+    qs = Incident.objects.filter(parties__role=PartyRole.VICTIM, parties__person__cluster_id=victim_cluster)
+    if not include_restricted:
+        qs = qs.exclude(cases__restricted=True)
+    return qs.distinct()
+
+
+def pair_flags(victim_cluster: int | None, offender_cluster: int | None, actor: User, *, exclude_case: int | None = None) -> list[str]:
+    """Signals from across the registry about a victim and an offender, computed without revealing
+    another case: counts of incidents (not reports), districts, other victims, and which unit holds
+    a related case the user may not open (DESIGN §5). Restricted cases never count."""
     flags = []
-    others = Case.objects.filter(restricted=False).exclude(pk=case.pk)
-    other_victims = others.filter(offender=case.offender).values("victim").distinct().count()
+    recent = victim_incidents(victim_cluster).filter(occurred_at__gte=clock.now() - timedelta(days=183))
+    n = recent.count()
+    if n >= 2:
+        places = {district or region for district, region in recent.values_list("district_id", "region_id")}
+        flags.append(ngettext("Her incidents in the last 6 months: %(n)d.", "Her incidents in the last 6 months: %(n)d.", n) % {"n": n})
+        if len(places) >= 2:
+            flags.append(ngettext("They happened in %(n)d different district.", "They happened in %(n)d different districts.", len(places)) % {"n": len(places)})
+    others = Case.objects.filter(restricted=False, merged_into=None)
+    if exclude_case is not None:
+        others = others.exclude(pk=exclude_case)
+    other_victims = (
+        others.filter(offender__cluster_id=offender_cluster).exclude(victim__cluster_id=victim_cluster).values("victim__cluster_id").distinct().count()
+        if offender_cluster
+        else 0
+    )
     if other_victims:
         flags.append(ngettext("The offender has %(n)d other victim in the registry.", "The offender has %(n)d other victims in the registry.", other_victims) % {"n": other_victims})
-    other_offenders = others.filter(victim=case.victim).values("offender").distinct().count()
+    other_offenders = (
+        others.filter(victim__cluster_id=victim_cluster).exclude(offender__cluster_id=offender_cluster).values("offender__cluster_id").distinct().count()
+        if victim_cluster
+        else 0
+    )
     if other_offenders:
         flags.append(ngettext("She is the victim in %(n)d other case.", "She is the victim in %(n)d other cases.", other_offenders) % {"n": other_offenders})
-    visible = set(cases_visible_to(actor).values_list("pk", flat=True))
+    related = Q(pk__in=[])
+    if offender_cluster:
+        related |= Q(offender__cluster_id=offender_cluster)
+    if victim_cluster:
+        related |= Q(victim__cluster_id=victim_cluster)
     units = (
-        others.filter(Q(offender=case.offender) | Q(victim=case.victim))
-        .exclude(pk__in=visible)
+        others.filter(related)
+        .exclude(pk__in=cases_visible_to(actor).values("pk"))
         .values_list("holding_unit__name_ru", "holding_unit__name_kk", "holding_unit__name_en")
         .distinct()
     )
-    from django.utils.translation import get_language
-
     col = {"kk": 1, "en": 2}.get((get_language() or "ru")[:2], 0)
     for names in units:
         flags.append(_("A related case is held by %(unit)s: ask them, or use emergency access.") % {"unit": names[col]})
     return flags
 
 
+def case_flags(case: Case, actor: User) -> list[str]:
+    return pair_flags(case.victim.cluster_id, case.offender.cluster_id, actor, exclude_case=case.pk)
+
+
 def pair_recent_incidents(actor: User, victim_id: int, offender_id: int, *, around: dt.datetime) -> list[Incident]:
     """The pair's incidents of the last 48 hours, for the registration screen to propose."""
     return list(
         Incident.objects.filter(
-            cases__victim_id=victim_id,
-            cases__offender_id=offender_id,
+            cases__victim__cluster_id=Person.objects.filter(pk=victim_id).values("cluster_id")[:1],
+            cases__offender__cluster_id=Person.objects.filter(pk=offender_id).values("cluster_id")[:1],
             cases__in=cases_visible_to(actor),
             occurred_at__gte=around - timedelta(hours=48),
         ).distinct().order_by("-occurred_at")
@@ -173,18 +208,18 @@ def case_search(
     if iin.strip():
         term = iin.strip()
         people = Person.objects.filter(iin_bidx__in=iin_candidates(term))
-    elif full_name.strip() and birth_date:
-        term = f"{full_name}|{birth_date}"
-        key = name_dob_key(full_name, birth_date)
-        people = Person.objects.filter(name_dob_bidx__in=crypto.blind_index_candidates("person_name_dob", key))
     elif full_name.strip():
-        term = full_name
-        people = Person.objects.filter(name_bidx__in=crypto.blind_index_candidates("person_name", name_key(full_name)))
+        # The matching engine: any script, spelling variant or order. A given birth date must agree
+        # (or be unknown on the record): a search shows where a case is, so it stays exact there.
+        term = f"{full_name}|{birth_date}" if birth_date else full_name
+        found = match(Record.build(full_name, birth_date=birth_date))
+        people = Person.objects.filter(pk__in=[c.person.pk for c in found if birth_date is None or c.person.birth_date in (None, birth_date)])
     if number.strip():
         term = number.strip().upper()
         cases = Case.objects.filter(number=term)
     else:
-        cases = Case.objects.filter(Q(victim__in=people) | Q(offender__in=people))
+        clusters = people.values("cluster_id")
+        cases = Case.objects.filter(merged_into=None).filter(Q(victim__cluster_id__in=clusters) | Q(offender__cluster_id__in=clusters))
     if Role(actor.role) in AGGREGATE_ONLY_ROLES:
         cases = Case.objects.none()  # analysts never learn that someone is in the registry (DESIGN §5)
     visible = set(cases_visible_to(actor).values_list("pk", flat=True))
@@ -216,7 +251,7 @@ def break_glass_target(actor: User, case_id: int) -> BreakGlassTarget | None:
 def caseload(actor: User, *, limit: int = 100) -> list[Case]:
     """The cases the user's unit holds a live grant on, newest first."""
     return list(
-        cases_visible_to(actor).select_related("holding_unit").annotate(n_reports=Count("incidents__reports")).order_by("-opened_at")[:limit]
+        cases_visible_to(actor).filter(merged_into=None).select_related("holding_unit").annotate(n_reports=Count("incidents__reports")).order_by("-opened_at")[:limit]
     )
 
 

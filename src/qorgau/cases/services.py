@@ -20,9 +20,10 @@ from qorgau.accounts.models import NotificationKind, Unit, User
 from qorgau.accounts.roles import ROLE_CAPABILITIES, Capability, Role
 from qorgau.accounts.services import notify
 from qorgau.cases.access import cases_visible_to, grants_in_force, scope_for
+from qorgau.cases.identity import Resolution, person_resolve
+from qorgau.cases.ledger import case_restrict, event_add, grant_add
 from qorgau.cases.models import (
     Case,
-    CaseEvent,
     CaseState,
     Channel,
     EventKind,
@@ -42,7 +43,7 @@ from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
 from qorgau.core.geography import district_is_urban
 from qorgau.core.models import AuditAction, District, Region
 from qorgau.people.models import IinStatus, Person, SafeContact
-from qorgau.people.services import PersonInput, person_create, person_find_by_valid_iin, validate_person
+from qorgau.people.services import PersonInput, validate_person
 
 FORMS = ("physical", "psychological", "economic", "sexual", "neglect")
 CIRCUMSTANCES = ("injuries", "weapon", "strangulation", "alcohol", "drugs", "children_present", "children_harmed")
@@ -86,6 +87,8 @@ class Registration:
     cases: list[Case]
     new_cases: list[Case]
     handed_to_oversight: bool
+    # How each named person was resolved against the registry, by form prefix ("offender_", "victim0_").
+    people: dict[str, Resolution] = field(default_factory=dict)
 
 
 def _number(prefix: str, pk: int, at: dt.datetime) -> str:
@@ -155,6 +158,15 @@ def _validate(actor: User, data: ReportInput) -> dict[str, list[str]]:
         errors.update(validate_person(data.offender, prefix="offender_")[0])
     for i, child in enumerate(data.child_witnesses):
         errors.update(validate_person(child, prefix=f"child{i}_")[0])
+    # One IIN on two people of the same report is a mistake whatever the names say.
+    offender_iin = data.offender.iin.strip() if data.offender else ""
+    victim_iins = [v.person.iin.strip() if v.person else "" for v in data.victims]
+    for i, iin in enumerate(victim_iins):
+        if iin and iin == offender_iin:
+            errors[f"victim{i}_full_name"] = [_("The victim and the offender are the same person.")]
+    named = [iin for iin in victim_iins if iin]
+    if len(set(named)) != len(named):
+        errors["victims"] = [_("The same victim is named twice.")]
     return errors
 
 
@@ -164,49 +176,28 @@ def _region_mostly_urban(region_iso: str) -> bool:
     return region.population_urban >= region.population_rural
 
 
-def _resolve(actor: User, data: PersonInput | None, existing_id: int | None, prefix: str) -> Person:
+def _resolve(actor: User, data: PersonInput | None, existing_id: int | None, prefix: str) -> Resolution:
     if existing_id is not None:
-        person = Person.objects.get(pk=existing_id)
-        return person
+        return Resolution(Person.objects.get(pk=existing_id))
     assert data is not None
-    return person_find_by_valid_iin(data.iin.strip()) or person_create(actor=actor, data=data, prefix=prefix)
-
-
-def _oversight_units() -> list[Unit]:
-    return list(Unit.objects.filter(kind_id="oversight", is_active=True))
-
-
-def _grant(case: Case, unit: Unit, reason: str, scope: Scope, *, by: User | None, until: dt.datetime | None = None, why: str = "") -> Grant:
-    return Grant.objects.create(
-        case=case, unit=unit, reason=reason, scope=scope, granted_by=by, since=clock.now(), until=until, justification=why
-    )
-
-
-def _event(case: Case, kind: str, actor: User | None, **kw: object) -> CaseEvent:
-    return CaseEvent.objects.create(case=case, at=clock.now(), kind=kind, actor=actor, unit=actor.unit if actor else None, **kw)
-
-
-def _restrict(case: Case, actor: User) -> None:
-    """Hand the case to internal oversight: every other grant ends now."""
-    at = clock.now()
-    case.restricted = True
-    case.save(update_fields=["restricted"])
-    oversight = _oversight_units()
-    Grant.objects.filter(case=case).exclude(unit__in=oversight).filter(Q(until__isnull=True) | Q(until__gt=at)).update(until=at)
-    for unit in oversight:
-        if not Grant.objects.filter(case=case, unit=unit, until__isnull=True).exists():
-            _grant(case, unit, GrantReason.OVERSIGHT, Scope.FULL, by=actor)
+    return person_resolve(actor=actor, data=data, prefix=prefix)
 
 
 def _offender_is_staff(offender: Person) -> bool:
-    """The offender is police or other staff (DESIGN §5): his valid IIN is in the staff records, or
-    another case of his was already restricted — every case of his then is."""
-    if Case.objects.filter(offender=offender, restricted=True).exists():
+    """The offender is police or other staff (DESIGN §5): a record of his carries a staff IIN, or his
+    exact normalised name and birth date are a staff member's; or another case of his was already
+    restricted — every case of his then is."""
+    if Case.objects.filter(offender__cluster_id=offender.cluster_id, restricted=True).exists():
         return True
-    if offender.iin_status != IinStatus.VALID or not offender.iin:
-        return False
-    keys = crypto.blind_index_candidates("staff_iin", normalise.iin_key(offender.iin))
-    return User.objects.filter(iin_bidx__in=keys).exists()
+    iin_keys: list[str] = []
+    name_keys: list[str] = []
+    for record in Person.objects.filter(cluster_id=offender.cluster_id)[:50]:
+        if record.iin_status == IinStatus.VALID and record.iin:
+            iin_keys += crypto.blind_index_candidates("staff_iin", normalise.iin_key(record.iin))
+        key = normalise.person_match_key(record.full_name or "", record.birth_date)
+        if key:
+            name_keys += crypto.blind_index_candidates("staff_person", key)
+    return User.objects.filter(Q(iin_bidx__in=iin_keys) | Q(name_bidx__in=name_keys)).exists()
 
 
 def _pair_incident(actor: User, data: ReportInput, pairs: list[tuple[Person, Person]]) -> Incident | None:
@@ -216,7 +207,7 @@ def _pair_incident(actor: User, data: ReportInput, pairs: list[tuple[Person, Per
     since = data.received_at - INCIDENT_WINDOW
     q = Q()
     for victim, offender in pairs:
-        q |= Q(cases__victim=victim, cases__offender=offender)
+        q |= Q(cases__victim__cluster_id=victim.cluster_id, cases__offender__cluster_id=offender.cluster_id)
     incident = Incident.objects.filter(q, pk=data.attach_incident_id, occurred_at__gte=since).distinct().first()
     if incident is None or not Case.objects.filter(incidents=incident, pk__in=cases_visible_to(actor)).exists():
         raise Invalid(fields={"attach_incident": [_("This incident is not one of the pair's incidents of the last 48 hours.")]})
@@ -235,12 +226,15 @@ def report_register(*, actor: User, data: ReportInput) -> Registration:
     errors = _validate(actor, data)
     if errors:
         raise Invalid(fields=errors)
-    offender = _resolve(actor, data.offender, data.offender_existing_id, "offender_")
-    victims = [_resolve(actor, v.person, v.existing_person_id, f"victim{i}_") for i, v in enumerate(data.victims)]
+    resolved = {"offender_": _resolve(actor, data.offender, data.offender_existing_id, "offender_")}
+    for i, v in enumerate(data.victims):
+        resolved[f"victim{i}_"] = _resolve(actor, v.person, v.existing_person_id, f"victim{i}_")
+    offender = resolved["offender_"].person
+    victims = [resolved[f"victim{i}_"].person for i in range(len(data.victims))]
     for i, victim in enumerate(victims):
-        if victim.pk == offender.pk:
+        if victim.cluster_id == offender.cluster_id:
             raise Invalid(fields={f"victim{i}_full_name": [_("The victim and the offender are the same person.")]})
-    if len({v.pk for v in victims}) != len(victims):
+    if len({v.cluster_id for v in victims}) != len(victims):
         raise Invalid(fields={"victims": [_("The same victim is named twice.")]})
     now = clock.now()
     restrict = data.restricted or _offender_is_staff(offender)
@@ -275,12 +269,18 @@ def report_register(*, actor: User, data: ReportInput) -> Registration:
         Party.objects.get_or_create(incident=incident, person=person, role=role)
     for i, child in enumerate(data.child_witnesses):
         kid = _resolve(actor, child, None, f"child{i}_")
-        Party.objects.get_or_create(incident=incident, person=kid, role=PartyRole.CHILD_WITNESS)
+        resolved[f"child{i}_"] = kid
+        Party.objects.get_or_create(incident=incident, person=kid.person, role=PartyRole.CHILD_WITNESS)
     audit_record(actor=actor, action=AuditAction.WRITE, target_type="report", target_id=report.pk)
 
     cases, new_cases, handed = [], [], False
     for victim, v in zip(victims, data.victims, strict=True):
-        case = Case.objects.select_for_update().filter(victim=victim, offender=offender).first()
+        case = (
+            Case.objects.select_for_update()
+            .filter(victim__cluster_id=victim.cluster_id, offender__cluster_id=offender.cluster_id, merged_into=None)
+            .order_by("opened_at", "id")
+            .first()
+        )
         if case is None:
             case = Case.objects.create(
                 number=f"tmp-{uuid.uuid4().hex[:14]}",
@@ -293,25 +293,25 @@ def report_register(*, actor: User, data: ReportInput) -> Registration:
             case.number = _number("C", case.pk, now)
             case.save(update_fields=["number"])
             new_cases.append(case)
-            _event(case, EventKind.OPENED, actor, report=report)
-            _grant(case, actor.unit, GrantReason.REGISTERED, Scope.FULL, by=actor)
+            event_add(case, EventKind.OPENED, actor, report=report)
+            grant_add(case, actor.unit, GrantReason.REGISTERED, Scope.FULL, by=actor)
         else:
             if case.state == CaseState.CLOSED:
                 Case.objects.filter(pk=case.pk).update(state=CaseState.ACTIVE, closed_at=None, version=case.version + 1)
                 case.refresh_from_db()
-                _event(case, EventKind.REOPENED, actor, report=report, from_state=CaseState.CLOSED, to_state=CaseState.ACTIVE)
+                event_add(case, EventKind.REOPENED, actor, report=report, from_state=CaseState.CLOSED, to_state=CaseState.ACTIVE)
             if not case.restricted and scope_for(actor, case) is None:
-                _grant(case, actor.unit, GrantReason.REGISTERED, Scope.FULL, by=actor)
+                grant_add(case, actor.unit, GrantReason.REGISTERED, Scope.FULL, by=actor)
         case.incidents.add(incident)
         if v.markers:
             case.markers.add(*Marker.objects.filter(code__in=v.markers))
-        _event(case, EventKind.REPORT_ADDED, actor, report=report)
+        event_add(case, EventKind.REPORT_ADDED, actor, report=report)
         if restrict and not case.restricted:
-            _restrict(case, actor)
+            case_restrict(case, actor)
         handed = handed or case.restricted
         audit_record(actor=actor, action=AuditAction.WRITE, target_type="case", target_id=case.pk)
         cases.append(case)
-    return Registration(report, cases, new_cases, handed)
+    return Registration(report, cases, new_cases, handed, resolved)
 
 
 TRANSITIONS = {
@@ -364,7 +364,7 @@ def case_change_state(*, actor: User, case: Case, version: int, to_state: str, r
         raise Invalid(fields={"reason": [_("Give the reason.")]})
     from_state = case.state
     _bump(case, version, state=to_state, state_reason=reason, closed_at=clock.now() if to_state == CaseState.CLOSED else None)
-    _event(case, EventKind.STATE_CHANGED, actor, from_state=from_state, to_state=to_state, reason=reason)
+    event_add(case, EventKind.STATE_CHANGED, actor, from_state=from_state, to_state=to_state, reason=reason)
     audit_record(actor=actor, action=AuditAction.WRITE, target_type="case", target_id=case.pk)
     return case
 
@@ -384,7 +384,7 @@ def case_correct(*, actor: User, case: Case, version: int, relationship: str, ma
         raise Invalid(fields=errors)
     _bump(case, version, relationship=relationship)
     case.markers.set(Marker.objects.filter(code__in=markers))
-    _event(case, EventKind.EDITED, actor, reason=reason.strip())
+    event_add(case, EventKind.EDITED, actor, reason=reason.strip())
     audit_record(actor=actor, action=AuditAction.WRITE, target_type="case", target_id=case.pk)
     return case
 
@@ -400,11 +400,11 @@ def case_break_glass(*, actor: User, case_id: int, justification: str) -> Grant:
     justification = justification.strip()
     if len(justification) < 10:
         raise Invalid(fields={"justification": [_("Explain the emergency in at least 10 characters.")]})
-    grant = _grant(
+    grant = grant_add(
         case, actor.unit, GrantReason.BREAK_GLASS, Scope.WORKER, by=actor,
         until=clock.now() + timedelta(hours=BREAK_GLASS_HOURS), why=justification,
     )
-    _event(case, EventKind.BREAK_GLASS, actor)
+    event_add(case, EventKind.BREAK_GLASS, actor)
     audit_record(actor=actor, action=AuditAction.BREAK_GLASS, target_type="case", target_id=case.pk)
     supervisors = [
         u for u in User.objects.filter(unit=case.holding_unit, is_active=True)
@@ -451,7 +451,7 @@ def safe_contact_update(*, actor: User, case: Case, version: int | None, data: S
             setattr(contact, k, v)
         contact.version += 1
         contact.save()
-    _event(case, EventKind.SAFE_CONTACT, actor)
+    event_add(case, EventKind.SAFE_CONTACT, actor)
     audit_record(actor=actor, action=AuditAction.WRITE, target_type="safe_contact", target_id=contact.pk)
     return contact
 
@@ -489,8 +489,8 @@ def case_add_unit(*, actor: User, case: Case, unit_id: int, scope: str, justific
         raise Invalid(fields=errors)
     assert unit is not None
     reason = GrantReason.OVERSIGHT if case.restricted else GrantReason.SUPERVISOR
-    grant = _grant(case, unit, reason, Scope(scope), by=actor, why=justification)
-    _event(case, EventKind.GRANT_ADDED, actor, reason=justification)
+    grant = grant_add(case, unit, reason, Scope(scope), by=actor, why=justification)
+    event_add(case, EventKind.GRANT_ADDED, actor, reason=justification)
     audit_record(actor=actor, action=AuditAction.WRITE, target_type="grant", target_id=grant.pk)
     notify(recipients=User.objects.filter(unit=unit, is_active=True), kind=NotificationKind.CASE_SHARED, target_type="case", target_id=case.pk)
     return grant

@@ -95,6 +95,10 @@ def needs_rotation(token: str) -> bool:
     return key_id_of(token) != _ring().active_field_key
 
 
+def active_blind_key_id() -> str:
+    return _ring().active_blind_key
+
+
 def blind_index(purpose: str, normalised: str, *, normaliser: int = 1, key_id: str | None = None) -> str:
     """The blind index of an already-normalised value, under one key (the active one by default)."""
     ring = _ring()

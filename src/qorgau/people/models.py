@@ -39,9 +39,88 @@ class Person(models.Model):
     created_at = models.DateTimeField()
     created_by_unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(default=1)
+    # Identity: each record keeps the person as one report entered her; confirmed links join records
+    # into a cluster (a tree through ``merged_into``; ``cluster_id`` is its root, own id for a root).
+    # A link is undone by cutting one edge, so every record and its history survive (DESIGN §10).
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records")
+    cluster_id = models.PositiveBigIntegerField(null=True, db_index=True)
 
     def __str__(self) -> str:
         return f"person {self.pk}"
+
+
+class PersonKey(models.Model):
+    """A blocking key of a person record: a blind index (keyed HMAC) of a normalised name, birth
+    date or phone combination (people.matching.KeyKind), so candidates are found without decrypting
+    the registry. Carries the normaliser version that produced it."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="keys")
+    kind = models.CharField(max_length=2)
+    normaliser = models.PositiveSmallIntegerField()
+    bidx = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["normaliser"], name="personkey_normaliser_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} key of person {self.person_id}"
+
+
+class LinkHow(models.TextChoices):
+    AUTO = "auto", _("Linked automatically")
+    REVIEW = "review", _("Confirmed in the review queue")
+
+
+class PersonLink(models.Model):
+    """One confirmed link: the cluster rooted at ``merged`` joined the cluster rooted at ``survivor``.
+    ``case_merges`` records exactly what merging the pair's cases changed, so the link can be undone."""
+
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    how = models.CharField(max_length=8, choices=LinkHow.choices)
+    score = models.FloatField()
+    reasons = models.JSONField(default=list)
+    by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField()
+    case_merges = models.JSONField(default=list)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    undo_reason = EncryptedTextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"link of person {self.merged_id} into {self.survivor_id}"
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for review")
+    LINKED = "linked", _("Same person: linked")
+    REJECTED = "rejected", _("Different people")
+    SETTLED = "settled", _("Settled by another decision")
+
+
+class MatchReview(models.Model):
+    """A possible match the engine was not sure of: a person with the data-quality role decides."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    candidate = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    score = models.FloatField()
+    reasons = models.JSONField(default=list)
+    status = models.CharField(max_length=8, choices=ReviewStatus.choices, default=ReviewStatus.OPEN)
+    created_at = models.DateTimeField()
+    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    link = models.ForeignKey(PersonLink, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-score", "created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["person", "candidate"], name="review_unique_pair")]
+        indexes = [models.Index(fields=["status", "-score"], name="review_status_score_idx")]
+
+    def __str__(self) -> str:
+        return f"review of persons {self.person_id} and {self.candidate_id}"
 
 
 class SafeContact(models.Model):

@@ -13,7 +13,9 @@ from qorgau.core import clock, crypto
 from qorgau.core import iin as iin_rules
 from qorgau.core.errors import Invalid
 from qorgau.core.geography import DEFAULT_ZONE
-from qorgau.people.models import IinStatus, Person, Sex
+from qorgau.people.matching import Record, blocking_keys, phone_key
+from qorgau.people.models import IinStatus, Person, PersonKey, Sex
+from qorgau.people.names import NORMALISER_VERSION
 
 FIELD_LIMITS = {"phone": 40, "address": 300, "workplace": 200}
 
@@ -116,7 +118,38 @@ def person_create(*, actor: User, data: PersonInput, prefix: str = "") -> Person
         created_at=clock.now(),
         created_by_unit=actor.unit,
     )
+    person.cluster_id = person.pk
+    Person.objects.filter(pk=person.pk).update(cluster_id=person.pk)
+    person_keys_file(person)
     return person
+
+
+def person_record(person: Person) -> Record:
+    """The matching engine's view of a stored record (decrypts its name, IIN and phone)."""
+    return Record(
+        full_name=person.full_name or "",
+        iin=person.iin or "",
+        iin_valid=person.iin_status == IinStatus.VALID,
+        birth_date=person.birth_date,
+        sex=person.sex,
+        phone=phone_key(person.phone or ""),
+    )
+
+
+def person_key_bidx(kind: str, value: str, *, key_id: str | None = None) -> str:
+    return crypto.blind_index(f"person_key:{kind}", value, normaliser=NORMALISER_VERSION, key_id=key_id)
+
+
+def person_keys_file(person: Person, record: Record | None = None) -> int:
+    """(Re)file a record's blocking keys (DESIGN §6) under the active key and current normaliser."""
+    record = record or person_record(person)
+    PersonKey.objects.filter(person=person).delete()
+    rows = [
+        PersonKey(person=person, kind=kind, normaliser=NORMALISER_VERSION, bidx=person_key_bidx(kind, value))
+        for kind, value in sorted(blocking_keys(record))
+    ]
+    PersonKey.objects.bulk_create(rows)
+    return len(rows)
 
 
 def person_blind_indexes_rebuild() -> int:
@@ -137,4 +170,5 @@ def person_blind_indexes_rebuild() -> int:
             else "",
         }
         rebuilt += Person.objects.filter(pk=person.pk).exclude(**values).update(**values)
+        person_keys_file(person)
     return rebuilt

@@ -1,0 +1,96 @@
+"""The matching engine against the stored registry (DESIGN §6).
+
+Blocking keys are filed as blind indexes (``PersonKey``); a probe computes the new record's keys,
+finds the few records that share one (plus the IIN and its one-edit neighbours), decrypts only those,
+and scores them with ``people.matching``. Nothing else in the registry is decrypted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from qorgau.core import crypto
+from qorgau.people.matching import (
+    MAX_CANDIDATES,
+    Comparison,
+    Decision,
+    Record,
+    blocking_keys,
+    compare,
+    iin_neighbours,
+)
+from qorgau.people.models import Person, PersonKey
+from qorgau.people.names import NORMALISER_VERSION, parse_name
+from qorgau.people.services import iin_candidates, person_keys_file, person_record
+
+
+def _probe_bidxs(record: Record) -> list[str]:
+    return [
+        bidx
+        for kind, value in blocking_keys(record)
+        for bidx in crypto.blind_index_candidates(f"person_key:{kind}", value, normalisers=(NORMALISER_VERSION,))
+    ]
+
+
+def person_keys_rebuild(*, only_stale: bool = False) -> int:
+    """Re-file every record's keys (after a normaliser change or a blind-index key rotation).
+
+    Records whose personal fields were removed by retention keep the keys they have (DESIGN §10)."""
+    prefix = f"{crypto.active_blind_key_id()}.{NORMALISER_VERSION}."
+    done = 0
+    for person in Person.objects.only("id", "full_name", "iin", "iin_status", "birth_date", "sex", "phone").iterator(chunk_size=500):
+        if not person.full_name:
+            continue
+        if only_stale and PersonKey.objects.filter(person=person, bidx__startswith=prefix).exists():
+            continue
+        person_keys_file(person)
+        done += 1
+    return done
+
+
+@dataclass
+class Candidate:
+    person: Person
+    comparison: Comparison
+
+    @property
+    def cluster_id(self) -> int:
+        return int(self.person.cluster_id or self.person.pk)
+
+
+def probe_ids(record: Record, *, exclude: int | None = None) -> list[int]:
+    """Ids of the records that share a blocking key, the IIN or a one-edit neighbour of it, most
+    shared keys first (at most ``MAX_CANDIDATES``)."""
+    hits: Counter[int] = Counter()
+    bidxs = _probe_bidxs(record)
+    if bidxs:
+        hits.update(PersonKey.objects.filter(bidx__in=bidxs).values_list("person_id", flat=True)[: MAX_CANDIDATES * 20])
+    if len(record.iin) == 12:
+        iins = [record.iin, *iin_neighbours(record.iin)]
+        iin_bidxs = [b for value in iins for b in iin_candidates(value)]
+        for pk in Person.objects.filter(iin_bidx__in=iin_bidxs).values_list("id", flat=True)[:MAX_CANDIDATES]:
+            hits[pk] += 3  # an IIN hit outranks a shared name key
+    if exclude is not None:
+        hits.pop(exclude, None)
+    return [pk for pk, _ in hits.most_common(MAX_CANDIDATES)]
+
+
+def match(record: Record, *, exclude: int | None = None) -> list[Candidate]:
+    """Candidates above ``Decision.NONE``, the best record per cluster, best first."""
+    ids = probe_ids(record, exclude=exclude)
+    if not ids:
+        return []
+    parsed = parse_name(record.full_name)
+    best: dict[int, Candidate] = {}
+    for person in Person.objects.filter(pk__in=ids):
+        if not person.full_name:
+            continue  # personal fields removed by retention: keys link, nothing to compare
+        result = compare(record, person_record(person), q_name=parsed)
+        if result.decision == Decision.NONE:
+            continue
+        cand = Candidate(person, result)
+        held = best.get(cand.cluster_id)
+        if held is None or result.score > held.comparison.score:
+            best[cand.cluster_id] = cand
+    return sorted(best.values(), key=lambda c: (-c.comparison.score, c.person.pk))
