@@ -164,4 +164,15 @@ MATRIX: dict[str, list[Check]] = {
             r.value: 422 if {Capability.REGISTER_REPORT, Capability.SUPERVISE_UNIT} <= ROLE_CAPABILITIES[r] else 403 for r in Role
         }}),
     ],
+    # The review queue and the link history: the data-quality role only; a missing item is 404.
+    "cases/review/": [Check("GET", "/cases/review/", with_capability(Capability.REVIEW_MATCHES))],
+    "cases/review/<int:review_id>/": [
+        Check("GET", "/cases/review/999999/", with_capability(Capability.REVIEW_MATCHES, 404)),
+        Check("POST", "/cases/review/999999/", with_capability(Capability.REVIEW_MATCHES, 404), data={"decision": "same"}),
+    ],
+    "cases/links/": [Check("GET", "/cases/links/", with_capability(Capability.REVIEW_MATCHES))],
+    "cases/links/<int:link_id>/undo/": [
+        Check("GET", "/cases/links/999999/undo/", with_capability(Capability.REVIEW_MATCHES, 404)),
+        Check("POST", "/cases/links/999999/undo/", with_capability(Capability.REVIEW_MATCHES, 404), data={"reason": "a wrong link, checked"}),
+    ],
 }

@@ -185,6 +185,7 @@ class Walker:
                 "inspector": Role.POLICE_INSPECTOR,
                 "new": Role.POLICE_INSPECTOR,
                 "supervisor": Role.POLICE_SUPERVISOR,
+                "reviewer": Role.DQ_REVIEWER,
             }[key]
             user = self._make_user(role, username=f"walker_{key}")
             if key == "new":  # a first sign-in: no authenticator yet
@@ -269,6 +270,35 @@ def _conflict_page(w: Walker, lang: str):
     return w.signed_in("inspector", lang).post(f"/cases/{case_id}/state/", data)
 
 
+def _uncertain_match(w: Walker) -> tuple[int, int]:
+    """A review item (the same woman registered again with a surname typo and no IIN) and the
+    automatic link of the offender, who was named with his valid IIN both times."""
+    from qorgau.people.models import MatchReview
+    from qorgau.cases.models import Case
+    from qorgau.cases.services import VictimInput, report_register
+    from qorgau.people.models import PersonLink
+    from tests.cases.factories import person, report_input
+
+    _case_id(w)
+    review = MatchReview.objects.order_by("id").first()
+    if review is None:
+        case = Case.objects.select_related("victim").get(pk=_case_id(w))
+        again = VictimInput(relationship="spouse", person=person("Сапорова Айгерим", iin=False))
+        report_register(actor=w.user("inspector"), data=report_input(victims=[again]))
+        review = MatchReview.objects.order_by("id").first()
+        assert review is not None and case.victim is not None
+    link = PersonLink.objects.order_by("id").first()
+    assert link is not None
+    return review.pk, link.pk
+
+
+def _register_check(w: Walker, lang: str):
+    from tests.cases.test_views import form_data
+
+    _uncertain_match(w)
+    return w.signed_in("inspector", lang).post("/cases/register/", form_data(check="1"))
+
+
 # page name -> (expected status, how to get it)
 PAGES: dict[str, tuple[int, Callable[[Walker, str], object]]] = {
     "login": (200, lambda w, lang: w.anonymous(lang).get("/login/")),
@@ -302,6 +332,13 @@ PAGES: dict[str, tuple[int, Callable[[Walker, str], object]]] = {
     "search": (200, lambda w, lang: w.signed_in("inspector", lang).get("/cases/search/")),
     "search-hits": (200, _search_hits),
     "import": (200, lambda w, lang: w.signed_in("supervisor", lang).get("/cases/import/")),
+    "register-check": (200, _register_check),
+    "review-queue": (200, lambda w, lang: (_uncertain_match(w), w.signed_in("reviewer", lang).get("/cases/review/"))[1]),
+    "review-item": (200, lambda w, lang: w.signed_in("reviewer", lang).get(f"/cases/review/{_uncertain_match(w)[0]}/")),
+    "review-not-chosen": (200, lambda w, lang: w.signed_in("reviewer", lang).post(f"/cases/review/{_uncertain_match(w)[0]}/", {})),
+    "links": (200, lambda w, lang: (_uncertain_match(w), w.signed_in("reviewer", lang).get("/cases/links/"))[1]),
+    "link-undo": (200, lambda w, lang: w.signed_in("reviewer", lang).get(f"/cases/links/{_uncertain_match(w)[1]}/undo/")),
+    "link-undo-short-reason": (200, lambda w, lang: w.signed_in("reviewer", lang).post(f"/cases/links/{_uncertain_match(w)[1]}/undo/", {"reason": "x"})),
     "404-anonymous": (404, lambda w, lang: w.anonymous(lang).get("/no-such-page/")),
     "404-signed-in": (404, lambda w, lang: w.signed_in("admin", lang).get("/no-such-page/")),
 }
@@ -365,7 +402,10 @@ def test_walker_covers_every_page_of_the_ui():
     from qorgau.cases.urls import urlpatterns as case_patterns
 
     case_routes = {"cases/" + str(p.pattern) for p in case_patterns}
-    case_walked = {"cases/", "cases/register/", "cases/<int:case_id>/", "cases/search/", "cases/import/"}
+    case_walked = {
+        "cases/", "cases/register/", "cases/<int:case_id>/", "cases/search/", "cases/import/", "cases/review/",
+        "cases/review/<int:review_id>/", "cases/links/", "cases/links/<int:link_id>/undo/",
+    }
     case_not_pages = {
         "cases/districts/": "an htmx fragment of <option>s named from the reference data",
         "cases/<int:case_id>/state/": "a form on the case page; its conflict page is walked (case-conflict)",

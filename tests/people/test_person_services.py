@@ -12,13 +12,14 @@ from qorgau.accounts.normalise import name_key
 from qorgau.core import clock, crypto
 from qorgau.core import iin as iin_rules
 from qorgau.core.errors import Invalid
+from qorgau.people.matching import Decision, Record
 from qorgau.people.models import IinStatus, Person, Sex
+from qorgau.people.registry import match
 from qorgau.people.services import (
     PersonInput,
     iin_index,
     name_dob_key,
     person_create,
-    person_find_by_valid_iin,
     validate_person,
 )
 from tests.cases.factories import synthetic_iin
@@ -229,25 +230,29 @@ def test_person_create_refuses_bad_input_with_prefixed_fields_and_writes_nothing
 # --- exact links ---------------------------------------------------------------------------------
 
 
-def test_only_a_valid_iin_links_to_a_person_with_a_valid_iin(make_user):
+def _decisions(record: Record) -> dict[int, str]:
+    return {c.person.pk: c.comparison.decision for c in match(record)}
+
+
+def test_only_a_valid_iin_links_automatically(make_user):
     inspector = make_user()
     valid = person_create(actor=inspector, data=PersonInput(full_name="Сапарова Айгерим", iin=VALID_F))
     unverified = person_create(
         actor=inspector, data=PersonInput(full_name="Сапарова Айгерим", iin=BAD_CHECK, iin_unverified_ok=True)
     )
-    assert person_find_by_valid_iin(VALID_F) == valid
-    assert person_find_by_valid_iin(BAD_CHECK) is None  # an unverified IIN never links automatically
-    assert person_find_by_valid_iin("") is None
-    assert person_find_by_valid_iin(VALID_M) is None
-    assert unverified.pk != valid.pk
+    # The valid IIN with an agreeing name links; the unverified near miss only goes to review.
+    assert _decisions(Record.build("Saparova Aigerim", VALID_F)) == {valid.pk: Decision.AUTO, unverified.pk: Decision.REVIEW}
+    # An unverified IIN never links automatically, even to a record that holds the same digits.
+    assert Decision.AUTO not in _decisions(Record.build("Сапарова Айгерим", BAD_CHECK)).values()
+    assert _decisions(Record.build("Ахметова Жанар", VALID_M)) == {}
 
 
 def test_a_valid_iin_does_not_link_to_a_person_who_holds_it_only_as_unverified(make_user):
     # Someone once confirmed the (valid) IIN as unverified: the status, not the digits, decides.
     inspector = make_user()
     person = person_create(actor=inspector, data=PersonInput(full_name="Сапарова Айгерим"))
-    Person.objects.filter(pk=person.pk).update(iin_bidx=iin_index(VALID_F), iin_status=IinStatus.UNVERIFIED)
-    assert person_find_by_valid_iin(VALID_F) is None
+    Person.objects.filter(pk=person.pk).update(iin=VALID_F, iin_bidx=iin_index(VALID_F), iin_status=IinStatus.UNVERIFIED)
+    assert _decisions(Record.build("Сапарова Айгерим", VALID_F)) == {person.pk: Decision.REVIEW}
 
 
 def test_contact_fields_have_length_limits():

@@ -18,6 +18,7 @@ MENU = [
     (Capability.WORK_CASES, "cases:list", _("Cases")),
     (Capability.WORK_CASES, "cases:search", _("Search")),
     (Capability.SUPERVISE_UNIT, "cases:import", _("Import reports")),
+    (Capability.REVIEW_MATCHES, "cases:review", _("Review matches")),
     (None, "accounts:notifications", _("Notifications")),
     (Capability.MANAGE_USERS, "accounts:staff", _("Staff and units")),
     (None, "accounts:security", _("Security")),

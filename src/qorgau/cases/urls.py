@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qorgau.cases import views, views_attachments, views_import
+from qorgau.cases import views, views_attachments, views_identity, views_import
 
 app_name = "cases"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("districts/", views.districts_view, name="districts"),
     path("search/", views.search_view, name="search"),
     path("import/", views_import.import_view, name="import"),
+    path("review/", views_identity.review_list_view, name="review"),
+    path("review/<int:review_id>/", views_identity.review_view, name="review_item"),
+    path("links/", views_identity.links_view, name="links"),
+    path("links/<int:link_id>/undo/", views_identity.link_undo_view, name="link_undo"),
     path("<int:case_id>/", views.case_view, name="detail"),
     path("<int:case_id>/state/", views.case_state_view, name="state"),
     path("<int:case_id>/correct/", views.case_correct_view, name="correct"),

@@ -37,13 +37,13 @@ from qorgau.cases.forms import (
     district_choices,
     incident_label,
 )
+from qorgau.cases.identity_selectors import Preview, person_preview
 from qorgau.cases.models import Case, CaseState, Incident, Marker, Relationship
 from qorgau.cases.views_attachments import attachments_context
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
 from qorgau.core.models import AuditAction
 from qorgau.people.models import IinStatus
-from qorgau.people.services import person_find_by_valid_iin
 
 FORMS_OF_VIOLENCE = services.FORMS
 CIRCUMSTANCES = services.CIRCUMSTANCES
@@ -81,26 +81,56 @@ class IncidentChoice:
     forms: list[str]
 
 
-def _recent_incidents(user: User, form: ReportForm) -> list[IncidentChoice]:
-    """The incidents of the last 48 hours of the pairs this report names, among the cases the user
-    may see. A pair is recognised only by a confirmed link: an exact match of valid IINs."""
-    data = form.cleaned_data
+@dataclass
+class RegistryCheck:
+    """What the registry says about one person named on the form, before anything is saved: whether
+    the engine would link her automatically, how many uncertain matches would go to review, what it
+    could not use, and the cross-case flags — never another case's content (DESIGN §5)."""
+
+    label: str
+    cluster_id: int | None
+    possible: int
+    notes: list[Any]
+    flags: list[str]
+
+
+def _registry_check(request: HttpRequest, form: ReportForm) -> list[RegistryCheck]:
+    user = _user(request)
     linked = form.linked_case
-    offender = linked.offender if linked else person_find_by_valid_iin(form.person_input("offender_").iin)
+    off = Preview(linked.offender.cluster_id, 0) if linked else person_preview(form.person_input("offender_"))
+    rows = [RegistryCheck(_("Offender"), off.cluster_id, off.possible, off.notes, [])]
+    for i in form.filled_victims():
+        vp = Preview(linked.victim.cluster_id, 0) if linked and i == 0 else person_preview(form.person_input(f"victim{i}_"))
+        flags = selectors.pair_flags(vp.cluster_id, off.cluster_id, user) if (vp.cluster_id or off.cluster_id) else []
+        rows.append(RegistryCheck(_("Victim %(n)d") % {"n": i + 1}, vp.cluster_id, vp.possible, vp.notes, flags))
+    audit_record(
+        actor=user, action=AuditAction.SEARCH, target_type="registry_check",
+        count=sum(1 for r in rows if r.cluster_id), request=request,
+    )
+    return rows
+
+
+def _recent_incidents(user: User, form: ReportForm, check: list[RegistryCheck]) -> list[IncidentChoice]:
+    """The incidents of the last 48 hours of the pairs this report names, among the cases the user
+    may see. A pair is recognised only by a confirmed link (an automatic link of the engine)."""
+    data = form.cleaned_data
+    offender = check[0].cluster_id
     if offender is None:
         return []
     found: dict[int, Incident] = {}
-    for i in form.filled_victims():
-        victim = linked.victim if linked and i == 0 else person_find_by_valid_iin(form.person_input(f"victim{i}_").iin)
-        if victim is None or victim.pk == offender.pk:
+    for row in check[1:]:
+        if row.cluster_id is None or row.cluster_id == offender:
             continue
-        for incident in selectors.pair_recent_incidents(user, victim.pk, offender.pk, around=data["received_at"]):
+        for incident in selectors.pair_recent_incidents(user, row.cluster_id, offender, around=data["received_at"]):
             found.setdefault(incident.pk, incident)
     return [IncidentChoice(str(pk), inc, _labels(inc, FORMS_OF_VIOLENCE)) for pk, inc in sorted(found.items(), key=lambda kv: kv[1].occurred_at, reverse=True)]
 
 
-def _render_register(request: HttpRequest, form: ReportForm, *, choices: list[IncidentChoice] | None = None) -> HttpResponse:
+def _render_register(
+    request: HttpRequest, form: ReportForm, *, choices: list[IncidentChoice] | None = None, check: list[RegistryCheck] | None = None
+) -> HttpResponse:
     context = {
+        "check": check or [],
         "form": form,
         "victims": form.victim_groups(),
         "offender": form.offender_group(),
@@ -142,7 +172,10 @@ def register_view(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST, user=user, from_case=_from_case(request, request.POST.get("from_case")))
     if not form.is_valid():
         return _render_register(request, form)
-    choices = _recent_incidents(user, form)
+    check = _registry_check(request, form)
+    choices = _recent_incidents(user, form, check)
+    if request.POST.get("check"):  # "Check the registry": show what it knows, save nothing
+        return _render_register(request, form, choices=choices, check=check)
     attach: int | None = None
     if choices:
         picked = form.cleaned_data.get("attach_incident") or ""
@@ -151,12 +184,12 @@ def register_view(request: HttpRequest) -> HttpResponse:
         elif picked != "new":
             if picked:
                 form.add_error("attach_incident", _("Choose one of the offered values."))
-            return _render_register(request, form, choices=choices)
+            return _render_register(request, form, choices=choices, check=check)
     try:
         registration = services.report_register(actor=user, data=form.report_input(attach_incident_id=attach))
     except Invalid as exc:
         form.add_service_errors(exc.fields, str(exc.message))
-        return _render_register(request, form, choices=choices)
+        return _render_register(request, form, choices=choices, check=check)
     numbers = ", ".join(c.number for c in registration.cases)
     if registration.handed_to_oversight:
         messages.warning(
@@ -174,6 +207,18 @@ def register_view(request: HttpRequest) -> HttpResponse:
         )
         % {"report": registration.report.number, "cases": numbers},
     )
+    linked = sum(1 for r in registration.people.values() if r.link is not None)
+    if linked:
+        messages.info(request, ngettext(
+            "%(n)d person named in the report was already in the registry: the records are linked.",
+            "%(n)d people named in the report were already in the registry: the records are linked.", linked,
+        ) % {"n": linked})
+    reviews = sum(r.reviews for r in registration.people.values())
+    if reviews:
+        messages.info(request, ngettext(
+            "%(n)d possible match went to the data-quality review.",
+            "%(n)d possible matches went to the data-quality review.", reviews,
+        ) % {"n": reviews})
     return redirect("cases:detail", case_id=registration.cases[0].pk)
 
 
@@ -301,6 +346,7 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
         "history": selectors.pair_history(case),
         "can_register": user.can(Capability.REGISTER_REPORT) and not case.restricted,
         "flags": selectors.case_flags(case, user),
+        "merged_from": list(case.merged_cases.order_by("opened_at").values_list("number", flat=True)),
         "contact_rows": contact_rows,
         "reports": reports,
         "timeline": timeline,
@@ -325,6 +371,10 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
 
 def _case_page(request: HttpRequest, case_id: int, **forms: Any) -> HttpResponse:
     case, viewer = case_get_for(_user(request), case_id, request=request)
+    if case.merged_into_id is not None and not forms:
+        # The same pair goes on in the case it was merged into (both histories are there).
+        messages.info(request, _("Case %(number)s was merged into this case: it is the same pair.") % {"number": case.number})
+        return redirect("cases:detail", case_id=case.merged_into_id)
     return render(request, "cases/case.html", _case_context(request, case, viewer, **forms))
 
 

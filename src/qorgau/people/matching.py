@@ -303,7 +303,7 @@ def compare(q: Record, c: Record, *, q_name: ParsedName | None = None, c_name: P
     if q.iin and c.iin:
         if q.iin == c.iin:
             score += 10.0 if q.iin_valid else 6.0
-            iin_equal = q.iin_valid
+            iin_equal = q.iin_valid and c.iin_valid  # an unverified copy of the digits is no proof
             reasons.append(Reason.IIN_EQUAL)
         elif _iin_one_edit(q.iin, c.iin):
             # An IIN that fails the check is known to be mistyped, and its neighbour is strong

@@ -87,13 +87,6 @@ def validate_person(data: PersonInput, *, prefix: str) -> tuple[dict[str, list[s
     return errors, status
 
 
-def person_find_by_valid_iin(iin: str) -> Person | None:
-    """An exact match of a valid IIN is a confirmed link (DESIGN §10)."""
-    if not iin or not iin_rules.is_valid(iin):
-        return None
-    return Person.objects.filter(iin_bidx__in=iin_candidates(iin), iin_status=IinStatus.VALID).order_by("id").first()
-
-
 def person_create(*, actor: User, data: PersonInput, prefix: str = "") -> Person:
     errors, status = validate_person(data, prefix=prefix)
     if errors:

@@ -1,0 +1,179 @@
+"""Reads for identity across the registry: what the registration screen may say about a person before
+saving, the review queue for the data-quality role (only the fields needed to decide, and why the
+engine matched), and the history of links that can be undone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from qorgau.accounts.models import User
+from qorgau.accounts.roles import Capability
+from qorgau.cases.models import Case
+from qorgau.core.audit import audit_record
+from qorgau.core.models import AuditAction
+from qorgau.people.matching import Decision, Reason, Record, unusable
+from qorgau.people.models import IinStatus, MatchReview, Person, PersonLink, ReviewStatus
+from qorgau.people.registry import match
+from qorgau.people.services import PersonInput
+
+REASON_LABELS: dict[str, Promise] = {
+    Reason.IIN_EQUAL: _("the same IIN"),
+    Reason.IIN_ONE_EDIT: _("the IINs differ in one digit or two swapped digits"),
+    Reason.IIN_DIFFERENT: _("different IINs"),
+    Reason.NAME_EXACT: _("the same name once spelling, script, order and surname ending are set aside"),
+    Reason.NAME_SWAPPED: _("surname and given name in the other order"),
+    Reason.SURNAME_SIMILAR: _("similar surnames (a typo or a spelling variant)"),
+    Reason.SURNAME_DIFFERENT: _("different surnames"),
+    Reason.GIVEN_SIMILAR: _("similar given names (a typo or a spelling variant)"),
+    Reason.GIVEN_INITIAL: _("only the initial of the given name, and it agrees"),
+    Reason.GIVEN_DIFFERENT: _("different given names"),
+    Reason.PATRONYMIC_DIFFERENT: _("different patronymics"),
+    Reason.BIRTH_DATE_EQUAL: _("the same birth date"),
+    Reason.BIRTH_DATE_NEAR: _("birth dates one digit apart, or day and month swapped"),
+    Reason.BIRTH_DATE_DIFFERENT: _("different birth dates"),
+    Reason.BIRTH_DATE_MISSING: _("a birth date is missing"),
+    Reason.SEX_DIFFERENT: _("different sex"),
+    Reason.PHONE_EQUAL: _("the same phone number"),
+}
+UNUSABLE_LABELS: dict[str, Promise] = {
+    "empty": _("the name has no letters the matcher can use"),
+    "only_initials": _("only initials were given"),
+    "only_one_name": _("only one name was given (surname or given name)"),
+    "mixed_scripts": _("a word mixes Cyrillic and Latin letters"),
+    "unreadable_words": _("words without letters were ignored"),
+    "iin_unverified": _("the IIN fails the check: matched on its one-digit neighbours"),
+    "no_birth_date": _("no birth date: matched on the name alone"),
+}
+# Reasons that speak against a match, shown in a different colour to the reviewer.
+AGAINST = {Reason.IIN_DIFFERENT, Reason.SURNAME_DIFFERENT, Reason.GIVEN_DIFFERENT, Reason.PATRONYMIC_DIFFERENT,
+           Reason.BIRTH_DATE_DIFFERENT, Reason.SEX_DIFFERENT}
+
+
+def reason_rows(codes: list[str]) -> list[dict[str, object]]:
+    return [{"label": REASON_LABELS.get(c, c), "against": c in AGAINST} for c in codes]
+
+
+@dataclass
+class Preview:
+    """What the registration screen may say about a person before the report is saved."""
+
+    cluster_id: int | None  # a person the engine would link to automatically
+    possible: int  # other possible matches that would go to review
+    notes: list[Promise] = field(default_factory=list)
+
+
+def person_preview(data: PersonInput) -> Preview:
+    record = Record.build(data.full_name, data.iin.strip(), data.birth_date, data.sex, data.phone)
+    found = match(record)
+    autos = {c.cluster_id for c in found if c.comparison.decision == Decision.AUTO}
+    cluster = next(iter(autos)) if len(autos) == 1 else None
+    possible = len([c for c in found if c.cluster_id != cluster])
+    return Preview(cluster, possible, [UNUSABLE_LABELS[n] for n in unusable(record) if n in UNUSABLE_LABELS])
+
+
+def _restricted_person() -> Exists:
+    return Exists(Case.objects.filter(Q(victim__cluster_id=OuterRef("cluster_id")) | Q(offender__cluster_id=OuterRef("cluster_id")), restricted=True))
+
+
+def _visible_reviews(actor: User) -> QuerySet[MatchReview]:
+    """Reviews the reviewer may see: none that touch a restricted case, outside oversight (DESIGN §10)."""
+    qs = MatchReview.objects.all()
+    if not actor.can(Capability.OVERSEE_RESTRICTED):
+        hidden = Person.objects.filter(_restricted_person()).values("pk")
+        qs = qs.exclude(person__in=hidden).exclude(candidate__in=hidden)
+    return qs
+
+
+@dataclass
+class Side:
+    """One record as the reviewer sees it: identity fields only — never an address, phone or story."""
+
+    full_name: str
+    iin: str
+    iin_unverified: bool
+    birth_date: dt.date | None
+    sex: str
+    unit_name: str
+    registered_at: dt.datetime
+    cases: int
+
+
+def _side(person: Person) -> Side:
+    cases = Case.objects.filter(Q(victim__cluster_id=person.cluster_id) | Q(offender__cluster_id=person.cluster_id), merged_into=None).count()
+    return Side(
+        full_name=person.full_name or "",
+        iin=person.iin or "",
+        iin_unverified=person.iin_status == IinStatus.UNVERIFIED,
+        birth_date=person.birth_date,
+        sex=person.get_sex_display(),
+        unit_name=person.created_by_unit.name,
+        registered_at=person.created_at,
+        cases=cases,
+    )
+
+
+def review_queue(actor: User, *, request: HttpRequest | None = None, limit: int = 100) -> list[MatchReview]:
+    rows = list(_visible_reviews(actor).filter(status=ReviewStatus.OPEN).order_by("-score", "created_at", "id")[:limit])
+    audit_record(actor=actor, action=AuditAction.SEARCH, target_type="match_review", count=len(rows), request=request)
+    return rows
+
+
+def review_open_count(actor: User) -> int:
+    return _visible_reviews(actor).filter(status=ReviewStatus.OPEN).count()
+
+
+@dataclass
+class ReviewItem:
+    review: MatchReview
+    new: Side
+    existing: Side
+    reasons: list[dict[str, object]]
+
+
+def review_item(actor: User, review_id: int, *, request: HttpRequest | None = None) -> ReviewItem | None:
+    review = _visible_reviews(actor).select_related("person__created_by_unit", "candidate__created_by_unit").filter(pk=review_id).first()
+    if review is None:
+        return None
+    audit_record(actor=actor, action=AuditAction.READ, target_type="match_review", target_id=review.pk, request=request)
+    return ReviewItem(review, _side(review.person), _side(review.candidate), reason_rows(review.reasons))
+
+
+@dataclass
+class LinkRow:
+    link: PersonLink
+    merged_name: str
+    survivor_name: str
+    reasons: list[dict[str, object]]
+    cases_merged: int
+
+
+def _visible_links(actor: User) -> QuerySet[PersonLink]:
+    qs = PersonLink.objects.select_related("merged", "survivor", "by", "undone_by")
+    if not actor.can(Capability.OVERSEE_RESTRICTED):
+        hidden = Person.objects.filter(_restricted_person()).values("pk")
+        qs = qs.exclude(merged__in=hidden).exclude(survivor__in=hidden)
+    return qs
+
+
+def _link_row(link: PersonLink) -> LinkRow:
+    return LinkRow(link, link.merged.full_name or "", link.survivor.full_name or "", reason_rows(link.reasons), len(link.case_merges))
+
+
+def link_history(actor: User, *, request: HttpRequest | None = None, limit: int = 100) -> list[LinkRow]:
+    rows = [_link_row(link) for link in _visible_links(actor).order_by("-at", "-id")[:limit]]
+    audit_record(actor=actor, action=AuditAction.SEARCH, target_type="person_link", count=len(rows), request=request)
+    return rows
+
+
+def link_get(actor: User, link_id: int, *, request: HttpRequest | None = None) -> LinkRow | None:
+    link = _visible_links(actor).filter(pk=link_id).first()
+    if link is None:
+        return None
+    audit_record(actor=actor, action=AuditAction.READ, target_type="person_link", target_id=link.pk, request=request)
+    return _link_row(link)
