@@ -20,7 +20,7 @@ from qorgau.core import iin as iin_rules
 from qorgau.core.models import Region
 from qorgau.demo.seed import seed_demo
 from qorgau.demo.synthetic import Planner, allocate, generate, regions_load, reports_for_scale
-from qorgau.people.models import IinStatus, Person, SafeContact
+from qorgau.people.models import IinStatus, MatchReview, Person, ReviewStatus, SafeContact
 
 pytestmark = pytest.mark.django_db
 
@@ -111,10 +111,19 @@ def test_generate_a_small_national_set(demo):
     held = Case.objects.filter(holding_unit=inspector.unit)
     assert 2 <= held.count() <= 20
     assert set(cases_visible_to(inspector).values_list("pk", flat=True)) >= set(held.values_list("pk", flat=True))
-    # every case is held by a police department of the region where it happened
+    # every case is held by a police department of the region where it first happened
     for case in Case.objects.select_related("holding_unit"):
         assert case.holding_unit.kind_id == "police"
-        assert {case.holding_unit.region_id} == set(case.incidents.values_list("region_id", flat=True))
+        assert case.holding_unit.region_id == case.incidents.order_by("occurred_at").values_list("region_id", flat=True).first()
+    # a woman without an IIN, written in another spelling each time, reported again in another
+    # district and another region: the matcher linked her, so one case holds all three incidents
+    wanderer = Case.objects.annotate(regions=Count("incidents__region", distinct=True)).filter(regions__gte=2)
+    assert wanderer.exists()
+    case = wanderer.first()
+    assert case.incidents.count() >= 3 and case.incidents.values("district").distinct().count() >= 3
+    assert case.victim.iin is None
+    # a surname typo without a birth date waits in the review queue
+    assert MatchReview.objects.filter(status=ReviewStatus.OPEN).exists()
     assert Unit.objects.filter(kind_id="police").count() == 21  # 20 regional departments and the demo's Almaly police
 
     # repeats (some about the same incident), states and reopening, as in real use

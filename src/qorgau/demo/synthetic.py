@@ -30,6 +30,7 @@ nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import random
@@ -53,6 +54,7 @@ from qorgau.core import clock
 from qorgau.core import iin as iin_rules
 from qorgau.core.models import Region
 from qorgau.demo import names as N
+from qorgau.demo.linkage_set import transliterate
 from qorgau.demo.seed import seed_regional_police
 from qorgau.people.services import PersonInput
 
@@ -169,6 +171,12 @@ class ReportPlan:
     forms: set[str]
     circumstances: set[str]
     narrative: str
+    # A report that names the victim afresh as another registrar wrote her (no IIN): the matcher
+    # must find her (issue 4). None keeps the story's own spelling.
+    victim_name: str | None = None
+    victim_birth: bool = True
+    region_iso: str | None = None
+    district_kato: str | None = None
 
 
 @dataclass
@@ -874,7 +882,62 @@ class Planner:
                 left -= n
         self.demo_units(stories)
         self.restricted(stories, 2 if total >= 60 else 1 if total >= 20 else 0)
+        self.wanderers(stories, 2 if total >= 150 else 1 if total >= 30 else 0)
         return stories
+
+    def wanderers(self, stories: list[StoryPlan], count: int) -> None:
+        """Women without an IIN who report again in other districts and regions, written each time
+        as another registrar spelled her: in Latin letters from her passport, in Kazakh spelling with
+        the surname suffix dropped and the names swapped — the matcher links them all by name and
+        birth date. One more is written with a surname typo: the review queue."""
+        rng = self.rng
+        pool = [
+            s for s in stories
+            if s.kind == "partner" and len(s.reports) >= 2 and len(s.victims) == 1 and not s.restricted
+            and s.registrar.startswith("KZ-") and s.victims[0].person.birth_date and s.offender.valid_iin
+            and len(self.regions[s.region_iso].districts) >= 2
+        ]
+        long = [s for s in pool if len(s.reports) >= 3]
+        wander = rng.sample(long, min(count, len(long)))
+        typos = rng.sample([s for s in pool if s not in wander], min(count, len(pool) - len(wander)))
+        for story in wander + typos:
+            victim = story.victims[0].person
+            victim.iin, victim.iin_unverified = "", False
+            story.states, story.safe_contact = [], None
+            words = victim.full_name.split()  # given name, patronymic (usually), surname
+            if story in wander:
+                self._wander(story, words, victim.given[0] or words[0])
+            else:
+                surname = words[-1]
+                typo = surname[:2] + surname[3] + surname[2] + surname[4:] if len(surname) > 4 else surname + "а"
+                second = story.reports[1]
+                second.by_iin, second.alt_spelling, second.attach = True, False, False
+                second.victim_name = " ".join([*words[:-1], typo])
+
+    def _wander(self, story: StoryPlan, words: list[str], kk_given: str) -> None:
+        rng = self.rng
+        surname = words[-1]
+        region = self.regions[story.region_iso]
+        others = [d.kato for d in region.districts if d.kato != story.district_kato]
+        neighbour = rng.choice([r for r in self.region_list if r.iso != story.region_iso and r.districts])
+        latin = " ".join(transliterate(w, "passport", rng) for w in (surname, words[0]))  # passport order
+        stem = next((surname[: -len(e)] for e in ("ова", "ева", "ина") if surname.endswith(e)), surname)
+        places = [
+            (None, None, None),
+            (latin, story.region_iso, rng.choice(others)),
+            (f"{stem} {kk_given}", neighbour.iso, rng.choice(neighbour.districts).kato),
+        ]
+        span = self.anchor - timedelta(days=150)
+        for k, (rp, (name, iso, kato)) in enumerate(zip(story.reports[:3], places, strict=True)):
+            at = span + timedelta(days=45 * k, hours=rng.uniform(0, 12))
+            rp.received_at, rp.registered_at, rp.occurred_at = at, at + timedelta(minutes=20), at - timedelta(hours=2)
+            rp.attach, rp.alt_spelling = False, False
+            if name is not None:
+                rp.by_iin, rp.victim_name, rp.region_iso, rp.district_kato = True, name, iso, kato
+                rp.registrar = iso or story.registrar
+        for k, rp in enumerate(story.reports[3:], start=3):  # any later report: after the third
+            at = span + timedelta(days=45 * k)
+            rp.received_at, rp.registered_at, rp.occurred_at, rp.attach = at, at + timedelta(minutes=20), at - timedelta(hours=2), False
 
     def demo_units(self, stories: list[StoryPlan]) -> None:
         """Some later reports on the inspector's pairs come from the demo clinic, centre and school, which
@@ -949,7 +1012,10 @@ def present() -> Summary:
 def _victim_inputs(story: StoryPlan, rp: ReportPlan, live: _Live, first: bool) -> list[VictimInput]:
     out = []
     for i, v in enumerate(story.victims):
-        if first or rp.by_iin:
+        if rp.victim_name is not None:
+            typed = dataclasses.replace(v.person.as_input(), full_name=rp.victim_name, birth_date=v.person.birth_date if rp.victim_birth else None)
+            out.append(VictimInput(relationship=v.relationship, person=typed))
+        elif first or rp.by_iin:
             out.append(VictimInput(relationship=v.relationship, person=v.person.as_input(alt=rp.alt_spelling), markers=v.markers if first else []))
         else:
             out.append(VictimInput(relationship=v.relationship, existing_person_id=live.victim_ids[i]))
@@ -964,10 +1030,10 @@ def _register(story: StoryPlan, k: int, actors: dict[str, User], live: _Live) ->
         channel=rp.channel,
         received_at=rp.received_at,
         occurred_at=rp.occurred_at,
-        region_iso=story.region_iso,
-        district_kato=story.district_kato,
-        locality=story.locality,
-        urban=story.urban,
+        region_iso=rp.region_iso or story.region_iso,
+        district_kato=rp.district_kato or story.district_kato,
+        locality=story.locality if rp.region_iso is None else "",
+        urban=story.urban if rp.district_kato is None else None,
         victims=_victim_inputs(story, rp, live, first),
         offender=story.offender.as_input(alt=rp.alt_spelling) if by_person else None,
         offender_existing_id=None if by_person else live.offender_id,

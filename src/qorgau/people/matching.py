@@ -3,8 +3,10 @@
 the benchmark and the labelled evaluation set run it in memory.
 
 Decisions are conservative. A link is automatic only on strong evidence — a valid IIN that agrees
-with the name, or the exact normalised name with the exact birth date and nothing that disagrees;
-everything else above ``REVIEW_FLOOR`` goes to a person for review.
+with the name, or the exact normalised name with the exact birth date — and only when nothing
+disagrees (sex, birth date, patronymic, another IIN); everything else above ``REVIEW_FLOOR`` goes to
+a person for review. The comparison is symmetric: ``compare(a, b)`` and ``compare(b, a)`` give the
+same score, reasons and decision (the name alignment tries both orders of both records).
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ class KeyKind(StrEnum):
     GIVEN_DATE = "gd"  # given name + birth date
     GIVEN_PREFIX = "gp"  # given name + first three letters of the surname stem (no birth date needed)
     GIVEN_SUFFIX = "gx"  # given name + last three letters of the surname stem (a typo hits only one)
+    GIVEN_CONSONANTS = "gc"  # given name + the surname stem's consonants, sorted (vowel slips, swapped letters)
     PHONE = "ph"
 
 
@@ -130,6 +133,9 @@ def blocking_keys(record: Record, parsed: ParsedName | None = None) -> set[tuple
         if given and len(stem) >= 3:
             keys.add((KeyKind.GIVEN_PREFIX, f"{given}|{stem[:3]}"))
             keys.add((KeyKind.GIVEN_SUFFIX, f"{given}|{stem[-3:]}"))
+            consonants = "".join(sorted(ch for ch in stem if ch not in "aeiou"))
+            if len(consonants) >= 2:
+                keys.add((KeyKind.GIVEN_CONSONANTS, f"{given}|{consonants}"))
     if len(parsed.names) == 1 and parsed.initials and record.birth_date:
         # «Иванов А.» with a birth date: the surname and year still block.
         keys.add((KeyKind.SURNAME_YEAR, f"{surname_stem(parsed.names[0])}|{record.birth_date.year}"))
@@ -270,6 +276,8 @@ def _dates(a: dt.date | None, b: dt.date | None) -> tuple[float, Reason]:
         return 0.0, Reason.BIRTH_DATE_MISSING
     if a == b:
         return 6.0, Reason.BIRTH_DATE_EQUAL
+    if a.year != b.year and (a.month, a.day) != (b.month, b.day):
+        return -6.0, Reason.BIRTH_DATE_DIFFERENT  # two fields differ: neither one digit nor a day/month swap
     sa, sb = a.strftime("%Y%m%d"), b.strftime("%Y%m%d")
     one_digit = sum(x != y for x, y in zip(sa, sb, strict=True)) == 1
     day_month_swapped = a.year == b.year and a.month == b.day and a.day == b.month
