@@ -118,35 +118,57 @@ def victim_incidents(victim_cluster: int | None, *, include_restricted: bool = F
     return qs.distinct()
 
 
-def pair_flags(victim_cluster: int | None, offender_cluster: int | None, actor: User, *, exclude_case: int | None = None) -> list[str]:
-    """Signals from across the registry about a victim and an offender, computed without revealing
-    another case: counts of incidents (not reports), districts, other victims, and which unit holds
-    a related case the user may not open (DESIGN §5). Restricted cases never count."""
-    flags = []
-    recent = victim_incidents(victim_cluster).filter(occurred_at__gte=clock.now() - timedelta(days=183))
-    n = recent.count()
-    if n >= 2:
-        places = {district or region for district, region in recent.values_list("district_id", "region_id")}
-        flags.append(ngettext("Her incidents in the last 6 months: %(n)d.", "Her incidents in the last 6 months: %(n)d.", n) % {"n": n})
-        if len(places) >= 2:
-            flags.append(ngettext("They happened in %(n)d different district.", "They happened in %(n)d different districts.", len(places)) % {"n": len(places)})
+@dataclass
+class RepeatCounts:
+    """The pair's repeat signals across the registry, for flags, risk pre-fill and protocols (later
+    issues read them here). Counts of incidents, not reports; restricted cases never count."""
+
+    her_incidents_6_months: int
+    her_places_6_months: int  # districts (the region when a district is unknown)
+    his_other_victims: int
+    her_other_offenders: int
+
+
+def pair_repeat_counts(victim_cluster: int | None, offender_cluster: int | None, *, exclude_case: int | None = None) -> RepeatCounts:
+    recent = victim_incidents(victim_cluster).filter(occurred_at__gte=clock.now() - timedelta(days=183)) if victim_cluster else Incident.objects.none()
+    places = {district or region for district, region in recent.values_list("district_id", "region_id")}
     others = Case.objects.filter(restricted=False, merged_into=None)
     if exclude_case is not None:
         others = others.exclude(pk=exclude_case)
-    other_victims = (
+    victims = (
         others.filter(offender__cluster_id=offender_cluster).exclude(victim__cluster_id=victim_cluster).values("victim__cluster_id").distinct().count()
         if offender_cluster
         else 0
     )
-    if other_victims:
-        flags.append(ngettext("The offender has %(n)d other victim in the registry.", "The offender has %(n)d other victims in the registry.", other_victims) % {"n": other_victims})
-    other_offenders = (
+    offenders = (
         others.filter(victim__cluster_id=victim_cluster).exclude(offender__cluster_id=offender_cluster).values("offender__cluster_id").distinct().count()
         if victim_cluster
         else 0
     )
-    if other_offenders:
-        flags.append(ngettext("She is the victim in %(n)d other case.", "She is the victim in %(n)d other cases.", other_offenders) % {"n": other_offenders})
+    return RepeatCounts(recent.count(), len(places), victims, offenders)
+
+
+def pair_flags(victim_cluster: int | None, offender_cluster: int | None, actor: User, *, exclude_case: int | None = None) -> list[str]:
+    """Signals from across the registry about a victim and an offender, computed without revealing
+    another case: counts of incidents (not reports), districts, other victims, and which unit holds
+    a related case the user may not open (DESIGN §5). Restricted cases never count."""
+    counts = pair_repeat_counts(victim_cluster, offender_cluster, exclude_case=exclude_case)
+    flags = []
+    n = counts.her_incidents_6_months
+    if n >= 2:
+        flags.append(ngettext("Her incidents in the last 6 months: %(n)d.", "Her incidents in the last 6 months: %(n)d.", n) % {"n": n})
+        if counts.her_places_6_months >= 2:
+            p = counts.her_places_6_months
+            flags.append(ngettext("They happened in %(n)d different district.", "They happened in %(n)d different districts.", p) % {"n": p})
+    if counts.his_other_victims:
+        v = counts.his_other_victims
+        flags.append(ngettext("The offender has %(n)d other victim in the registry.", "The offender has %(n)d other victims in the registry.", v) % {"n": v})
+    if counts.her_other_offenders:
+        o = counts.her_other_offenders
+        flags.append(ngettext("She is the victim in %(n)d other case.", "She is the victim in %(n)d other cases.", o) % {"n": o})
+    others = Case.objects.filter(restricted=False, merged_into=None)
+    if exclude_case is not None:
+        others = others.exclude(pk=exclude_case)
     related = Q(pk__in=[])
     if offender_cluster:
         related |= Q(offender__cluster_id=offender_cluster)
