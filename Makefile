@@ -43,6 +43,7 @@ totp: $(STAMP)
 	@QORGAU_DEMO=1 $(QORGAU) totp $(USER)
 
 bench: $(STAMP) locales
+	$(VENV)/bin/pip install --quiet -e '.[dev,bench]'
 	QORGAU_MODE=test $(PY) -m bench
 
 clean:

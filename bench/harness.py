@@ -26,8 +26,22 @@ class Figure:
 
 
 @dataclass
+class Accuracy:
+    """One system's pairwise accuracy on a labelled set (bench/linkage_accuracy.py)."""
+
+    system: str
+    threshold: str
+    precision: float
+    recall: float
+    f1: float
+    seconds: float
+    note: str = ""
+
+
+@dataclass
 class Report:
     figures: list[Figure] = field(default_factory=list)
+    accuracy: list[Accuracy] = field(default_factory=list)
 
     def add(self, fig: Figure) -> None:
         self.figures.append(fig)
@@ -35,7 +49,13 @@ class Report:
             f"{fig.name:<52} {fig.ratio:>8.2f}× {fig.baseline}  ({fig.candidate_per_s:,.0f}/s vs {fig.baseline_per_s:,.0f}/s)"
         )
 
-    def write(self, directory: Path) -> None:
+    def add_accuracy(self, row: Accuracy) -> None:
+        self.accuracy.append(row)
+        print(
+            f"{row.system:<34} {row.threshold:<24} P {row.precision:.4f}  R {row.recall:.4f}  F1 {row.f1:.4f}  {row.seconds:8.1f} s"
+        )
+
+    def write(self, directory: Path, name: str = "report") -> None:
         machine = {
             "python": platform.python_version(),
             "machine": platform.machine(),
@@ -43,9 +63,10 @@ class Report:
             "system": f"{platform.system()} {platform.release()}",
             "cpus": __import__("os").cpu_count(),
         }
-        (directory / "report.json").write_text(
-            json.dumps({"machine": machine, "figures": [asdict(f) for f in self.figures]}, indent=2)
-        )
+        data: dict[str, object] = {"machine": machine, "figures": [asdict(f) for f in self.figures]}
+        if self.accuracy:
+            data["accuracy"] = [asdict(a) for a in self.accuracy]
+        (directory / f"{name}.json").write_text(json.dumps(data, indent=2))
         lines = [
             "# Qorgau benchmarks",
             "",
@@ -59,7 +80,21 @@ class Report:
             lines.append(
                 f"| {f.name} | {f.ratio:.2f}× | {f.baseline} | {f.candidate_per_s:,.0f} | {f.baseline_per_s:,.0f} | {f.note} |"
             )
-        (directory / "report.md").write_text("\n".join(lines) + "\n")
+        if self.accuracy:
+            lines += [
+                "",
+                "## Accuracy",
+                "",
+                "Pairwise precision, recall and F1 against the ground truth of a labelled set; seconds of wall time.",
+                "",
+                "| system | threshold | precision | recall | F1 | seconds | note |",
+                "|---|---|---:|---:|---:|---:|---|",
+            ]
+            for a in self.accuracy:
+                lines.append(
+                    f"| {a.system} | {a.threshold} | {a.precision:.4f} | {a.recall:.4f} | {a.f1:.4f} | {a.seconds:.1f} | {a.note} |"
+                )
+        (directory / f"{name}.md").write_text("\n".join(lines) + "\n")
 
 
 def _rate(fn: Callable[[], object], n: int) -> float:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 NORMALISER_VERSION = 1
 
@@ -79,15 +80,20 @@ def skeleton(text: str) -> str:
     ascii_form = "".join(c for c in ascii_form if not unicodedata.combining(c))
     ascii_form = _APOSTROPHE.sub(lambda m: _APOSTROPHE_LETTERS.get(m.group(1), m.group(1)), ascii_form)
     ascii_form = _NON_LETTERS.sub("", ascii_form)
-    for old, new in _ASCII_RULES:
-        ascii_form = ascii_form.replace(old, new)
-    ascii_form = _DOUBLED.sub(r"\1", ascii_form)
-    ascii_form = _UY.sub("u", ascii_form)
-    if ascii_form.startswith("ie"):  # Yerlan / Ерлан, Yesenov / Есенов
-        ascii_form = ascii_form[1:]
-    return ascii_form
+    while True:  # to a fixed point, so that a skeleton is its own skeleton («kkh» → «kh» → «h»)
+        folded = ascii_form
+        for old, new in _ASCII_RULES:
+            folded = folded.replace(old, new)
+        folded = _DOUBLED.sub(r"\1", folded)
+        folded = _UY.sub("u", folded)
+        if folded.startswith("ie"):  # Yerlan / Ерлан, Yesenov / Есенов
+            folded = folded[1:]
+        if folded == ascii_form:
+            return folded
+        ascii_form = folded
 
 
+@lru_cache(maxsize=65536)  # the matcher asks for the same few thousand words again and again
 def surname_stem(word: str) -> str:
     """The surname without its Russian-style or -ұлы/-қызы ending (art. 194(2) of the Family Code)."""
     for ending in _SURNAME_ENDINGS:
@@ -193,6 +199,7 @@ def parse_name(full_name: str) -> ParsedName:
     return ParsedName(names=names, patronymic=patronymic, initials=tuple(initials), notes=tuple(notes))
 
 
+@lru_cache(maxsize=65536)
 def exact_key(parsed: ParsedName) -> str:
     """Order-free exact key of the name words (surname by its stem): equal for the same person written
     in another script, order or with a dropped suffix."""
