@@ -2,7 +2,9 @@
 
 Foundation figures: field encryption and blind indexes against the bare primitives, audit appends
 against a plain insert, audit sealing against an in-memory HMAC chain, and a signed-in page
-against Django's own empty endpoint, all in one process on an SQLite test database.
+against Django's own empty endpoint, all in one process on an SQLite test database. Person
+matching (issue 4): precision, recall and F1 on a generated labelled set beside Splink and
+recordlinkage, and the engine against a large registry (``bench.registry_scale``).
 """
 
 from __future__ import annotations
@@ -155,6 +157,12 @@ def run(report: Report) -> None:
             note="in-process test client",
         )
     )
+    # Issue 4: accuracy of person matching beside Splink and recordlinkage (in memory), then the
+    # engine against a registry of QORGAU_BENCH_PEOPLE records (default 1,000,000) on SQLite and
+    # PostgreSQL, and batch de-duplication.
+    from bench import linkage_accuracy
+
+    linkage_accuracy.run(report)
     report.write(HERE)
     print(f"\nwritten: {HERE / 'report.md'}")
 

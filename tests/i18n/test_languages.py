@@ -273,10 +273,9 @@ def _conflict_page(w: Walker, lang: str):
 def _uncertain_match(w: Walker) -> tuple[int, int]:
     """A review item (the same woman registered again with a surname typo and no IIN) and the
     automatic link of the offender, who was named with his valid IIN both times."""
-    from qorgau.people.models import MatchReview
     from qorgau.cases.models import Case
     from qorgau.cases.services import VictimInput, report_register
-    from qorgau.people.models import PersonLink
+    from qorgau.people.models import MatchReview, PersonLink
     from tests.cases.factories import person, report_input
 
     _case_id(w)
@@ -296,7 +295,7 @@ def _register_check(w: Walker, lang: str):
     from tests.cases.test_views import form_data
 
     _uncertain_match(w)
-    return w.signed_in("inspector", lang).post("/cases/register/", form_data(check="1"))
+    return w.signed_in("inspector", lang).post("/cases/register/", form_data(check="1", narrative=""))  # typed text is not saved: none
 
 
 # page name -> (expected status, how to get it)
@@ -338,7 +337,7 @@ PAGES: dict[str, tuple[int, Callable[[Walker, str], object]]] = {
     "review-not-chosen": (200, lambda w, lang: w.signed_in("reviewer", lang).post(f"/cases/review/{_uncertain_match(w)[0]}/", {})),
     "links": (200, lambda w, lang: (_uncertain_match(w), w.signed_in("reviewer", lang).get("/cases/links/"))[1]),
     "link-undo": (200, lambda w, lang: w.signed_in("reviewer", lang).get(f"/cases/links/{_uncertain_match(w)[1]}/undo/")),
-    "link-undo-short-reason": (200, lambda w, lang: w.signed_in("reviewer", lang).post(f"/cases/links/{_uncertain_match(w)[1]}/undo/", {"reason": "x"})),
+    "link-undo-short-reason": (200, lambda w, lang: w.signed_in("reviewer", lang).post(f"/cases/links/{_uncertain_match(w)[1]}/undo/", {"reason": "12"})),  # too short; digits are language-neutral
     "404-anonymous": (404, lambda w, lang: w.anonymous(lang).get("/no-such-page/")),
     "404-signed-in": (404, lambda w, lang: w.signed_in("admin", lang).get("/no-such-page/")),
 }

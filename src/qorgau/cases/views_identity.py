@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -61,14 +61,14 @@ def review_view(request: HttpRequest, review_id: int) -> HttpResponse:
         try:
             identity.review_decide(actor=user, review_id=review_id, same=same)
         except Conflict:
-            messages.warning(request, _g("Someone has already decided this match. Nothing was changed."))
+            messages.warning(request, gettext("Someone has already decided this match. Nothing was changed."))
             return redirect("cases:review")
         except Invalid as exc:
             for errors in exc.fields.values():
                 for e in errors:
                     form.add_error(None, e)
         else:
-            messages.success(request, _g("The records are linked as one person.") if same else _g("Recorded: different people."))
+            messages.success(request, gettext("The records are linked as one person.") if same else gettext("Recorded: different people."))
             return redirect("cases:review")
     return render(request, "cases/review.html", {"item": item, "form": form})
 
@@ -93,13 +93,13 @@ def link_undo_view(request: HttpRequest, link_id: int) -> HttpResponse:
         try:
             identity.person_link_undo(actor=user, link_id=link_id, reason=form.cleaned_data["reason"])
         except Conflict:
-            messages.warning(request, _g("This link has already been undone. Nothing was changed."))
+            messages.warning(request, gettext("This link has already been undone. Nothing was changed."))
             return redirect("cases:links")
         except Invalid as exc:
             for errors in exc.fields.values():
                 for e in errors:
                     form.add_error("reason", e)
         else:
-            messages.success(request, _g("The link is undone: the records and their cases are separate again."))
+            messages.success(request, gettext("The link is undone: the records and their cases are separate again."))
             return redirect("cases:links")
     return render(request, "cases/link_undo.html", {"row": row, "form": form})
