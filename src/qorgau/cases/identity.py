@@ -22,8 +22,20 @@ from qorgau.accounts.masks import Scope
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
 from qorgau.cases.access import grants_in_force
+from qorgau.cases.identity_selectors import links_visible_to, reviews_visible_to
 from qorgau.cases.ledger import case_restrict, event_add, grant_add
-from qorgau.cases.models import Case, CaseState, EventKind, Grant, GrantReason, Incident, Party, PartyRole, Report
+from qorgau.cases.models import (
+    Case,
+    CaseState,
+    EventKind,
+    Grant,
+    GrantReason,
+    Incident,
+    Marker,
+    Party,
+    PartyRole,
+    Report,
+)
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -135,7 +147,7 @@ def _merge_case(other: Case, primary: Case, actor: User | None) -> dict[str, Any
     primary.incidents.add(*incidents)
     have = set(primary.markers.values_list("code", flat=True))
     markers = [m for m in other.markers.values_list("code", flat=True) if m not in have]
-    primary.markers.add(*markers)
+    primary.markers.add(*Marker.objects.filter(code__in=markers))
     grants = []
     for g in grants_in_force().filter(case=other).select_related("unit"):
         if not grants_in_force().filter(case=primary, unit=g.unit).exists():
@@ -181,6 +193,7 @@ def _rehome(roots: tuple[int, ...], actor: User) -> None:
     )
     for case in list(cases):
         v, o = _pair(case)
+        moved = False
         for incident in list(case.incidents.all()):
             parties = list(Party.objects.filter(incident=incident).select_related("person"))
             victims = {p.person.cluster_id: p.person for p in parties if p.role == PartyRole.VICTIM}
@@ -188,12 +201,22 @@ def _rehome(roots: tuple[int, ...], actor: User) -> None:
             if v in victims and o in offenders:
                 continue
             case.incidents.remove(incident)
+            moved = True
             event_add(case, EventKind.SPLIT, actor)
             for vc, vrec in victims.items():
                 for oc, orec in offenders.items():
                     target = _pair_case(vc, oc) or _reopen_for(incident, case, vrec, orec, actor)
                     if not target.incidents.filter(pk=incident.pk).exists():
                         target.incidents.add(incident)
+        if moved:
+            _end_stale_registration_grants(case)
+
+
+def _end_stale_registration_grants(case: Case) -> None:
+    """A unit that got its grant by registering a report into the case keeps it only while one of its
+    reports is still there: a report that left with an undone link takes that unit's access with it."""
+    units = set(Report.objects.filter(incident__cases=case).values_list("unit_id", flat=True)) | {case.holding_unit_id}
+    grants_in_force().filter(case=case, reason=GrantReason.REGISTERED).exclude(unit_id__in=units).update(until=clock.now())
 
 
 def _pair_case(victim_cluster: int | None, offender_cluster: int | None) -> Case | None:
@@ -231,6 +254,16 @@ def cluster_of(person_id: int) -> int | None:
     return Person.objects.filter(pk=person_id).values_list("cluster_id", flat=True).first()
 
 
+def _later_merges(link: PersonLink, root: int | None) -> bool:
+    """Whether a later link, of this person or of the other party of one of her cases, merged cases of
+    hers: those merges rest on this link (the pair was one only through it), so they go first."""
+    cases = Case.objects.filter(Q(victim__cluster_id=root) | Q(offender__cluster_id=root))
+    mine = set(cases.values_list("id", flat=True))
+    clusters = {root, *cases.values_list("victim__cluster_id", flat=True), *cases.values_list("offender__cluster_id", flat=True)}
+    later = PersonLink.objects.filter(undone_at=None, at__gt=link.at, survivor__cluster_id__in=clusters).exclude(case_merges=[])
+    return any(m["case"] in mine or m["into"] in mine for other in later for m in other.case_merges)
+
+
 @transaction.atomic
 def person_link_undo(*, actor: User, link_id: int, reason: str) -> PersonLink:
     """Undo a wrong link: the records separate, the case merges it caused are reversed, and each
@@ -238,7 +271,8 @@ def person_link_undo(*, actor: User, link_id: int, reason: str) -> PersonLink:
     if not actor.can(Capability.REVIEW_MATCHES):
         raise Forbidden()
     link = PersonLink.objects.select_for_update().filter(pk=link_id).first()
-    if link is None:
+    # A link that touches a restricted case does not exist for a reviewer outside oversight (DESIGN §10).
+    if link is None or not links_visible_to(actor).filter(pk=link_id).exists():
         raise NotFound()
     if link.undone_at is not None:
         raise Conflict()
@@ -246,8 +280,7 @@ def person_link_undo(*, actor: User, link_id: int, reason: str) -> PersonLink:
     if len(reason) < UNDO_REASON_MIN:
         raise Invalid(fields={"reason": [_("Explain why in at least 10 characters.")]})
     root = cluster_of(link.survivor_id)
-    later = PersonLink.objects.filter(undone_at=None, at__gt=link.at, survivor__cluster_id=root).exclude(case_merges=[])
-    if later.exists():
+    if _later_merges(link, root):
         raise Invalid(fields={"reason": [_("Later links of this person merged cases: undo them first.")]})
     Person.objects.filter(pk=link.merged_id).update(merged_into=None)
     Person.objects.filter(pk__in=_subtree(link.merged_id)).update(cluster_id=link.merged_id)
@@ -269,7 +302,7 @@ def review_decide(*, actor: User, review_id: int, same: bool) -> MatchReview:
     if not actor.can(Capability.REVIEW_MATCHES):
         raise Forbidden()
     review = MatchReview.objects.select_for_update().filter(pk=review_id).first()
-    if review is None:
+    if review is None or not reviews_visible_to(actor).filter(pk=review_id).exists():
         raise NotFound()
     if review.status != ReviewStatus.OPEN:
         raise Conflict()

@@ -81,7 +81,7 @@ def _restricted_person() -> Exists:
     return Exists(Case.objects.filter(Q(victim__cluster_id=OuterRef("cluster_id")) | Q(offender__cluster_id=OuterRef("cluster_id")), restricted=True))
 
 
-def _visible_reviews(actor: User) -> QuerySet[MatchReview]:
+def reviews_visible_to(actor: User) -> QuerySet[MatchReview]:
     """Reviews the reviewer may see: none that touch a restricted case, outside oversight (DESIGN §10)."""
     qs = MatchReview.objects.all()
     if not actor.can(Capability.OVERSEE_RESTRICTED):
@@ -119,13 +119,14 @@ def _side(person: Person) -> Side:
 
 
 def review_queue(actor: User, *, request: HttpRequest | None = None, limit: int = 100) -> list[MatchReview]:
-    rows = list(_visible_reviews(actor).filter(status=ReviewStatus.OPEN).order_by("-score", "created_at", "id")[:limit])
+    rows = list(reviews_visible_to(actor).filter(status=ReviewStatus.OPEN).order_by("-score", "created_at", "id")[:limit])
     audit_record(actor=actor, action=AuditAction.SEARCH, target_type="match_review", count=len(rows), request=request)
     return rows
 
 
 def review_open_count(actor: User) -> int:
-    return _visible_reviews(actor).filter(status=ReviewStatus.OPEN).count()
+    """How many matches wait for this reviewer (shown above the queue, which lists the first 100)."""
+    return reviews_visible_to(actor).filter(status=ReviewStatus.OPEN).count()
 
 
 @dataclass
@@ -137,7 +138,7 @@ class ReviewItem:
 
 
 def review_item(actor: User, review_id: int, *, request: HttpRequest | None = None) -> ReviewItem | None:
-    review = _visible_reviews(actor).select_related("person__created_by_unit", "candidate__created_by_unit").filter(pk=review_id).first()
+    review = reviews_visible_to(actor).select_related("person__created_by_unit", "candidate__created_by_unit").filter(pk=review_id).first()
     if review is None:
         return None
     audit_record(actor=actor, action=AuditAction.READ, target_type="match_review", target_id=review.pk, request=request)
@@ -153,7 +154,7 @@ class LinkRow:
     cases_merged: int
 
 
-def _visible_links(actor: User) -> QuerySet[PersonLink]:
+def links_visible_to(actor: User) -> QuerySet[PersonLink]:
     qs = PersonLink.objects.select_related("merged", "survivor", "by", "undone_by")
     if not actor.can(Capability.OVERSEE_RESTRICTED):
         hidden = Person.objects.filter(_restricted_person()).values("pk")
@@ -166,13 +167,13 @@ def _link_row(link: PersonLink) -> LinkRow:
 
 
 def link_history(actor: User, *, request: HttpRequest | None = None, limit: int = 100) -> list[LinkRow]:
-    rows = [_link_row(link) for link in _visible_links(actor).order_by("-at", "-id")[:limit]]
+    rows = [_link_row(link) for link in links_visible_to(actor).order_by("-at", "-id")[:limit]]
     audit_record(actor=actor, action=AuditAction.SEARCH, target_type="person_link", count=len(rows), request=request)
     return rows
 
 
 def link_get(actor: User, link_id: int, *, request: HttpRequest | None = None) -> LinkRow | None:
-    link = _visible_links(actor).filter(pk=link_id).first()
+    link = links_visible_to(actor).filter(pk=link_id).first()
     if link is None:
         return None
     audit_record(actor=actor, action=AuditAction.READ, target_type="person_link", target_id=link.pk, request=request)

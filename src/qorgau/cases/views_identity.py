@@ -43,8 +43,9 @@ def _user(request: HttpRequest) -> User:
 @capability_required(Capability.REVIEW_MATCHES)
 @require_GET
 def review_list_view(request: HttpRequest) -> HttpResponse:
-    rows = identity_selectors.review_queue(_user(request), request=request)
-    return render(request, "cases/review_list.html", {"reviews": rows})
+    user = _user(request)
+    rows = identity_selectors.review_queue(user, request=request)
+    return render(request, "cases/review_list.html", {"reviews": rows, "waiting": identity_selectors.review_open_count(user)})
 
 
 @login_required
