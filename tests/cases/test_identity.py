@@ -670,3 +670,16 @@ def test_the_mans_link_cannot_be_undone_while_a_later_link_merged_his_cases(typo
     assert after[typo.case1.pk] == before[typo.case1.pk]
     man2 = typo.second.people["offender_"].person
     assert after[typo.case2.pk] == {**before[typo.case2.pk], "offender_cluster": man2.pk}
+
+
+def test_one_uncertain_pair_of_people_is_one_review_whichever_records_meet(make_user):
+    inspector = make_user()
+    first = _register(inspector, T0, _victim("Исаева Нургуль"))
+    _register(inspector, T0 + timedelta(days=3), _victim("Исеава Нургуль"))  # a typo: to review
+    assert MatchReview.objects.filter(status=ReviewStatus.OPEN).count() == 1
+    # Her correct spelling again links to her first record; the typo's record meets it once more
+    # through the new record, but the two people already wait for a decision.
+    third = _register(inspector, T0 + timedelta(days=9), _victim("Исаева Нургуль"))
+    assert third.people["victim0_"].link is not None and third.people["victim0_"].reviews == 0
+    assert third.cases[0].pk == first.cases[0].pk
+    assert MatchReview.objects.filter(status=ReviewStatus.OPEN).count() == 1

@@ -76,6 +76,8 @@ def person_resolve(*, actor: User, data: PersonInput, prefix: str) -> Resolution
         rest = [c for c in candidates if c.cluster_id != best.cluster_id]
     # Two clusters both strongly matching is itself uncertain: a person decides (DESIGN §10).
     for cand in rest[:MAX_REVIEWS_PER_PERSON]:
+        if _review_open_between(person.cluster_id, cand.cluster_id):
+            continue  # the same two people already wait for a decision (through other records)
         _, created = MatchReview.objects.get_or_create(
             person=person,
             candidate=cand.person,
@@ -83,6 +85,12 @@ def person_resolve(*, actor: User, data: PersonInput, prefix: str) -> Resolution
         )
         resolution.reviews += int(created)
     return resolution
+
+
+def _review_open_between(a: int | None, b: int | None) -> bool:
+    return MatchReview.objects.filter(status=ReviewStatus.OPEN).filter(
+        Q(person__cluster_id=a, candidate__cluster_id=b) | Q(person__cluster_id=b, candidate__cluster_id=a)
+    ).exists()
 
 
 def _roots_lock(*ids: int) -> None:
