@@ -128,6 +128,8 @@ def test_register_with_a_personal_token_returns_the_numbers(inspector):
         "incident_id": report.incident_id,
         "cases": [{"id": case.pk, "number": case.number, "new": True}],
         "handed_to_oversight": False,
+        "people_linked": 0,
+        "matches_to_review": 0,
     }
     assert report.number.startswith("R-") and case.number.startswith("C-")
     assert case.holding_unit_id == inspector.unit_id and case.relationship == "spouse"
@@ -145,6 +147,17 @@ def test_a_second_report_with_the_same_valid_iins_joins_the_case(inspector):
     assert second["cases"] == [{"id": first["cases"][0]["id"], "number": first["cases"][0]["number"], "new": False}]
     assert Case.objects.count() == 1 and Report.objects.count() == 2
     assert Person.objects.values("cluster_id").distinct().count() == 2
+    assert (first["people_linked"], second["people_linked"], second["matches_to_review"]) == (0, 2, 0)
+
+
+def test_a_surname_typo_goes_to_review_and_the_api_says_so(inspector):
+    client = token_client(inspector)
+    post(client, "/api/v1/reports", report_json())
+    body = report_json()
+    body["victims"][0]["person"] = {**body["victims"][0]["person"], "full_name": "Сапорова Айгерим", "iin": ""}
+    second = post(client, "/api/v1/reports", body).json()
+    assert (second["people_linked"], second["matches_to_review"]) == (1, 1)  # he links; she waits
+    assert second["cases"][0]["new"] is True
 
 
 def test_an_existing_person_picked_from_a_visible_case_joins_it(inspector, case):

@@ -174,6 +174,8 @@ class ReportCreatedOut(Schema):
     incident_id: int
     cases: list[CaseRef] = Field(description="The cases you can see after registering (none when handed to oversight).")
     handed_to_oversight: bool
+    people_linked: int = Field(description="People named in the report who were already in the registry, linked with certainty.")
+    matches_to_review: int = Field(description="Uncertain matches sent to the data-quality review queue.")
 
 
 class CaseSummaryOut(Schema):
@@ -541,7 +543,7 @@ def _report_input(payload: ReportIn) -> services.ReportInput:
 @router.post("/reports", response={201: ReportCreatedOut, **errors(401, 403, 422)}, auth=[*STAFF_AUTH, ImportClient()], tags=["reports"])
 def report_create(request: HttpRequest, payload: ReportIn) -> Status[ReportCreatedOut]:
     """Register a report: each victim–offender pair is a case; a pair already in the registry (an
-    existing person picked, or an exact valid IIN) joins its case."""
+    existing person picked, or people the matching engine links with certainty) joins its case."""
     user = _user(request)
     try:
         reg = services.report_register(actor=user, data=_report_input(payload))
@@ -554,6 +556,8 @@ def report_create(request: HttpRequest, payload: ReportIn) -> Status[ReportCreat
         incident_id=reg.report.incident_id,
         cases=[CaseRef(id=c.pk, number=c.number, new=c.pk in new) for c in reg.cases if scope_for(user, c) is not None],
         handed_to_oversight=reg.handed_to_oversight,
+        people_linked=sum(1 for r in reg.people.values() if r.link is not None),
+        matches_to_review=sum(r.reviews for r in reg.people.values()),
     ))
 
 
