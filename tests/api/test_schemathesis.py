@@ -197,10 +197,12 @@ def strategies(operation: Any, world: dict[str, Any], own_tokens: set[int]) -> A
     if path.endswith("/reports"):
         modes.append(operation.as_strategy(generation_mode=GenerationMode.POSITIVE).map(plausible_report))
     own_id = world["own"].pk
+    # The 200 paths go first: Hypothesis favours the first branches of one_of, and a derandomized run
+    # must reach them whatever the rest of the schema looks like.
     if path.endswith("/state"):
-        modes.append(operation.as_strategy(path_parameters={"case_id": own_id}).map(current_state))
+        modes.insert(0, operation.as_strategy(path_parameters={"case_id": own_id}).map(current_state))
     if path.endswith("/safe-contact") and operation.method.upper() == "PUT":
-        modes.append(operation.as_strategy(path_parameters={"case_id": own_id}).map(current_contact))
+        modes.insert(0, operation.as_strategy(path_parameters={"case_id": own_id}).map(current_contact))
     strategy = st.one_of(modes)
     if path.endswith("/break-glass"):
         # Emergency access to the other unit's case is legitimate and would make its data visible.
