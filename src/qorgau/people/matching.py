@@ -261,11 +261,13 @@ def _roles_weight(roles: _Roles, q: ParsedName, c: ParsedName) -> tuple[float, l
 def _name_part(q: ParsedName, c: ParsedName) -> tuple[float, list[Reason], bool]:
     """The best alignment of the two names: weight, reasons, whether the names agree."""
     best: tuple[float, list[Reason], bool] | None = None
+    # Ties are broken on the reasons too, so that compare(a, b) and compare(b, a) tell the same
+    # reasons when two readings weigh the same (which word is the surname is not always known).
     for readings, swapped in _alignments(q, c):
-        weight, reasons, agrees = min((_roles_weight(r, q, c) for r in readings), key=lambda t: t[0])
+        weight, reasons, agrees = min((_roles_weight(r, q, c) for r in readings), key=lambda t: (t[0], sorted(t[1])))
         if swapped:
             reasons = [*reasons, Reason.NAME_SWAPPED]
-        if best is None or weight > best[0]:
+        if best is None or (weight, sorted(best[1])) > (best[0], sorted(reasons)):
             best = (weight, reasons, agrees)
     assert best is not None
     return best
