@@ -23,7 +23,7 @@ from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
 from qorgau.cases.access import grants_in_force
 from qorgau.cases.identity_selectors import links_visible_to, reviews_visible_to
-from qorgau.cases.ledger import case_restrict, event_add, grant_add
+from qorgau.cases.ledger import case_restrict, event_add, grant_add, record_number
 from qorgau.cases.models import (
     Case,
     CaseState,
@@ -251,7 +251,7 @@ def _reopen_for(incident: Incident, source: Case, victim: Person, offender: Pers
         opened_at=now,
         restricted=source.restricted,
     )
-    case.number = f"C-{now.year}-{case.pk:07d}"
+    case.number = record_number("C", case.pk, now)
     case.save(update_fields=["number"])
     grant_add(case, unit, GrantReason.REGISTERED, Scope.FULL, by=actor)
     event_add(case, EventKind.SPLIT, actor, reason=source.number)

@@ -13,6 +13,11 @@ from qorgau.cases.models import Case, CaseEvent, Grant, GrantReason
 from qorgau.core import clock
 
 
+def record_number(prefix: str, pk: int, at: dt.datetime) -> str:
+    """A report's or case's number: ``R-2026-0000300``, ``C-2026-0000262`` (year of registration, id)."""
+    return f"{prefix}-{at.year}-{pk:07d}"
+
+
 def oversight_units() -> list[Unit]:
     return list(Unit.objects.filter(kind_id="oversight", is_active=True))
 

@@ -21,7 +21,7 @@ from qorgau.accounts.roles import ROLE_CAPABILITIES, Capability, Role
 from qorgau.accounts.services import notify
 from qorgau.cases.access import cases_visible_to, grants_in_force, scope_for
 from qorgau.cases.identity import Resolution, person_resolve
-from qorgau.cases.ledger import case_restrict, event_add, grant_add
+from qorgau.cases.ledger import case_restrict, event_add, grant_add, record_number
 from qorgau.cases.models import (
     Case,
     CaseState,
@@ -89,10 +89,6 @@ class Registration:
     handed_to_oversight: bool
     # How each named person was resolved against the registry, by form prefix ("offender_", "victim0_").
     people: dict[str, Resolution] = field(default_factory=dict)
-
-
-def _number(prefix: str, pk: int, at: dt.datetime) -> str:
-    return f"{prefix}-{at.year}-{pk:07d}"
 
 
 def _visible_person(actor: User, person_id: int) -> Person | None:
@@ -263,7 +259,7 @@ def report_register(*, actor: User, data: ReportInput) -> Registration:
         registered_at=now,
         import_key=data.import_key,
     )
-    report.number = _number("R", report.pk, now)
+    report.number = record_number("R", report.pk, now)
     report.save(update_fields=["number"])
     for person, role in [(offender, PartyRole.OFFENDER), *((v, PartyRole.VICTIM) for v in victims)]:
         Party.objects.get_or_create(incident=incident, person=person, role=role)
@@ -290,7 +286,7 @@ def report_register(*, actor: User, data: ReportInput) -> Registration:
                 holding_unit=actor.unit,
                 opened_at=now,
             )
-            case.number = _number("C", case.pk, now)
+            case.number = record_number("C", case.pk, now)
             case.save(update_fields=["number"])
             new_cases.append(case)
             event_add(case, EventKind.OPENED, actor, report=report)
