@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
 from qorgau.cases.models import Case
+from qorgau.cases.selectors import pair_flags
 from qorgau.core.audit import audit_record
 from qorgau.core.models import AuditAction
 from qorgau.people.matching import Decision, Reason, Record, unusable
@@ -75,6 +76,38 @@ def person_preview(data: PersonInput) -> Preview:
     cluster = next(iter(autos)) if len(autos) == 1 else None
     possible = len([c for c in found if c.cluster_id != cluster])
     return Preview(cluster, possible, [UNUSABLE_LABELS[n] for n in unusable(record) if n in UNUSABLE_LABELS])
+
+
+@dataclass
+class RegistryCheck:
+    """What the registry says about one person named on a report, before anything is saved: whether
+    the engine would link her automatically, how many uncertain matches would go to review, what it
+    could not use, and the cross-case flags — never another case's content (DESIGN §5)."""
+
+    label: str
+    cluster_id: int | None
+    possible: int
+    notes: list[Promise]
+    flags: list[str]
+
+
+def _preview_of(person: PersonInput | Person) -> Preview:
+    return Preview(person.cluster_id, 0) if isinstance(person, Person) else person_preview(person)
+
+
+def registry_check(
+    actor: User, *, offender: PersonInput | Person, victims: list[tuple[int, PersonInput | Person]], request: HttpRequest | None = None
+) -> list[RegistryCheck]:
+    """The registration screen's check: the offender first, then each victim (by her form index) with
+    the pair's flags. A person already in a case is given as her record. Audited as a search."""
+    off = _preview_of(offender)
+    rows = [RegistryCheck(str(_("Offender")), off.cluster_id, off.possible, off.notes, [])]
+    for index, victim in victims:
+        vp = _preview_of(victim)
+        flags = pair_flags(vp.cluster_id, off.cluster_id, actor) if (vp.cluster_id or off.cluster_id) else []
+        rows.append(RegistryCheck(str(_("Victim %(n)d")) % {"n": index + 1}, vp.cluster_id, vp.possible, vp.notes, flags))
+    audit_record(actor=actor, action=AuditAction.SEARCH, target_type="registry_check", count=sum(1 for r in rows if r.cluster_id), request=request)
+    return rows
 
 
 def _restricted_person() -> Exists:

@@ -37,13 +37,14 @@ from qorgau.cases.forms import (
     district_choices,
     incident_label,
 )
-from qorgau.cases.identity_selectors import Preview, person_preview
+from qorgau.cases.identity_selectors import RegistryCheck, registry_check
 from qorgau.cases.models import Case, CaseState, Incident, Marker, Relationship
 from qorgau.cases.views_attachments import attachments_context
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
 from qorgau.core.models import AuditAction
-from qorgau.people.models import IinStatus
+from qorgau.people.models import IinStatus, Person
+from qorgau.people.services import PersonInput
 
 FORMS_OF_VIOLENCE = services.FORMS
 CIRCUMSTANCES = services.CIRCUMSTANCES
@@ -81,33 +82,15 @@ class IncidentChoice:
     forms: list[str]
 
 
-@dataclass
-class RegistryCheck:
-    """What the registry says about one person named on the form, before anything is saved: whether
-    the engine would link her automatically, how many uncertain matches would go to review, what it
-    could not use, and the cross-case flags — never another case's content (DESIGN §5)."""
-
-    label: str
-    cluster_id: int | None
-    possible: int
-    notes: list[Any]
-    flags: list[str]
-
-
 def _registry_check(request: HttpRequest, form: ReportForm) -> list[RegistryCheck]:
-    user = _user(request)
+    """The people of a valid form, as the registry check reads them: the case's own records when the
+    report is added to a case, otherwise what was typed."""
     linked = form.linked_case
-    off = Preview(linked.offender.cluster_id, 0) if linked else person_preview(form.person_input("offender_"))
-    rows = [RegistryCheck(_("Offender"), off.cluster_id, off.possible, off.notes, [])]
-    for i in form.filled_victims():
-        vp = Preview(linked.victim.cluster_id, 0) if linked and i == 0 else person_preview(form.person_input(f"victim{i}_"))
-        flags = selectors.pair_flags(vp.cluster_id, off.cluster_id, user) if (vp.cluster_id or off.cluster_id) else []
-        rows.append(RegistryCheck(_("Victim %(n)d") % {"n": i + 1}, vp.cluster_id, vp.possible, vp.notes, flags))
-    audit_record(
-        actor=user, action=AuditAction.SEARCH, target_type="registry_check",
-        count=sum(1 for r in rows if r.cluster_id), request=request,
-    )
-    return rows
+    offender: PersonInput | Person = linked.offender if linked else form.person_input("offender_")
+    victims: list[tuple[int, PersonInput | Person]] = [
+        (i, linked.victim if linked and i == 0 else form.person_input(f"victim{i}_")) for i in form.filled_victims()
+    ]
+    return registry_check(_user(request), offender=offender, victims=victims, request=request)
 
 
 def _recent_incidents(user: User, form: ReportForm, check: list[RegistryCheck]) -> list[IncidentChoice]:

@@ -35,6 +35,13 @@ class UndoForm(forms.Form):
     )
 
 
+def _service_errors(form: forms.Form, exc: Invalid, field: str | None) -> None:
+    """The service's field errors, shown on the one field this page has (or above the form)."""
+    for errors in exc.fields.values():
+        for e in errors:
+            form.add_error(field, e)
+
+
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
@@ -65,9 +72,7 @@ def review_view(request: HttpRequest, review_id: int) -> HttpResponse:
             messages.warning(request, gettext("Someone has already decided this match. Nothing was changed."))
             return redirect("cases:review")
         except Invalid as exc:
-            for errors in exc.fields.values():
-                for e in errors:
-                    form.add_error(None, e)
+            _service_errors(form, exc, None)
         else:
             messages.success(request, gettext("The records are linked as one person.") if same else gettext("Recorded: different people."))
             return redirect("cases:review")
@@ -97,9 +102,7 @@ def link_undo_view(request: HttpRequest, link_id: int) -> HttpResponse:
             messages.warning(request, gettext("This link has already been undone. Nothing was changed."))
             return redirect("cases:links")
         except Invalid as exc:
-            for errors in exc.fields.values():
-                for e in errors:
-                    form.add_error("reason", e)
+            _service_errors(form, exc, "reason")
         else:
             messages.success(request, gettext("The link is undone: the records and their cases are separate again."))
             return redirect("cases:links")

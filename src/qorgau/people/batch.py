@@ -43,8 +43,7 @@ from qorgau.accounts.models import User
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Invalid
 from qorgau.core.models import AuditAction
-from qorgau.people.matching import REVIEW_FLOOR, Comparison, Decision, Reason, Record, compare
-from qorgau.people.matching import _dates as date_weight
+from qorgau.people.matching import REVIEW_FLOOR, Comparison, Decision, Reason, Record, birth_dates_compare, compare
 from qorgau.people.models import IinStatus, LinkHow, MatchReview, Person, PersonLink, ReviewStatus
 from qorgau.people.names import ParsedName, parse_name
 from qorgau.people.services import person_record
@@ -176,7 +175,7 @@ def _as_date(value: Any) -> dt.date | None:
 def _may_match(a: _Clear, b: _Clear) -> bool:
     """Whether ``matching.compare`` could decide REVIEW or AUTO for the pair, whatever the names and
     the encrypted fields say: the best the names could do plus what the clear fields allow."""
-    dates, date_reason = date_weight(a.birth_date, b.birth_date)
+    dates, date_reason = birth_dates_compare(a.birth_date, b.birth_date)
     sex_against = a.sex in ("F", "M") and b.sex in ("F", "M") and a.sex != b.sex
     iin_may_equal = False
     iin = 0.0

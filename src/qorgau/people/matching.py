@@ -273,7 +273,8 @@ def _name_part(q: ParsedName, c: ParsedName) -> tuple[float, list[Reason], bool]
     return best
 
 
-def _dates(a: dt.date | None, b: dt.date | None) -> tuple[float, Reason]:
+def birth_dates_compare(a: dt.date | None, b: dt.date | None) -> tuple[float, Reason]:
+    """The birth-date weight and reason (also read by the batch's plaintext pre-filter)."""
     if a is None or b is None:
         return 0.0, Reason.BIRTH_DATE_MISSING
     if a == b:
@@ -306,7 +307,7 @@ def compare(q: Record, c: Record, *, q_name: ParsedName | None = None, c_name: P
             against = True
         else:
             score += 1.0
-    date_weight, date_reason = _dates(q.birth_date, c.birth_date)
+    date_weight, date_reason = birth_dates_compare(q.birth_date, c.birth_date)
     score += date_weight
     reasons.append(date_reason)
     iin_equal = False
