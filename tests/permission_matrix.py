@@ -176,3 +176,9 @@ MATRIX: dict[str, list[Check]] = {
         Check("POST", "/cases/links/999999/undo/", with_capability(Capability.REVIEW_MATCHES, 404), data={"reason": "a wrong link, checked"}),
     ],
 }
+
+# Each area of the risk app keeps its rows beside its tests; they join the one matrix here.
+from tests.risk import matrix_assess, matrix_safety_plan, matrix_validation  # noqa: E402
+
+for _area in (matrix_assess, matrix_safety_plan, matrix_validation):
+    MATRIX.update(_area.ROWS)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "qorgau.accounts",
     "qorgau.people",
     "qorgau.cases",
+    "qorgau.risk",
     "qorgau.demo",
 ]
 

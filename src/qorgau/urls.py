@@ -6,6 +6,7 @@ from qorgau.core import views as core_views
 urlpatterns = [
     path("", include("qorgau.accounts.urls")),
     path("cases/", include("qorgau.cases.urls")),
+    path("risk/", include("qorgau.risk.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
 ]

@@ -17,10 +17,12 @@ MENU = [
     (Capability.REGISTER_REPORT, "cases:register", _("Register a report")),
     (Capability.WORK_CASES, "cases:list", _("Cases")),
     (Capability.WORK_CASES, "cases:search", _("Search")),
+    (Capability.ASSESS_RISK, "risk:due", _("Reassessments due")),
     (Capability.SUPERVISE_UNIT, "cases:import", _("Import reports")),
     (Capability.REVIEW_MATCHES, "cases:review", _("Review matches")),
     (None, "accounts:notifications", _("Notifications")),
     (Capability.MANAGE_USERS, "accounts:staff", _("Staff and units")),
+    (Capability.MANAGE_REFERENCE, "risk:instruments", _("Risk instruments")),
     (None, "accounts:security", _("Security")),
 ]
 

@@ -36,6 +36,7 @@ class Capability(models.TextChoices):
     WORK_CASES = "work_cases", _("Work on cases the unit holds")
     SUPERVISE_UNIT = "supervise_unit", _("Supervise the unit's caseload")
     SUPPORT_VICTIMS = "support_victims", _("Support victims and plan safety")
+    ASSESS_RISK = "assess_risk", _("Assess risk and record protection measures")
     SHELTER_INTAKE = "shelter_intake", _("Admit to a shelter and keep bed capacity")
     PLACE_IN_SHELTER = "place_in_shelter", _("Place women and children in shelters")
     COURT_DECISIONS = "court_decisions", _("Record court decisions and requirements")
@@ -55,10 +56,10 @@ C = Capability
 _FRONT_LINE = {C.WORK_CASES, C.USE_API, C.BREAK_GLASS}
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
-    Role.POLICE_INSPECTOR: frozenset(_FRONT_LINE | {C.REGISTER_REPORT}),
-    Role.POLICE_SUPERVISOR: frozenset(_FRONT_LINE | {C.REGISTER_REPORT, C.SUPERVISE_UNIT}),
-    Role.SOCIAL_WORKER: frozenset(_FRONT_LINE | {C.REGISTER_REPORT, C.SUPPORT_VICTIMS}),
-    Role.SHELTER_WORKER: frozenset(_FRONT_LINE | {C.REGISTER_REPORT, C.SHELTER_INTAKE}),
+    Role.POLICE_INSPECTOR: frozenset(_FRONT_LINE | {C.REGISTER_REPORT, C.ASSESS_RISK}),
+    Role.POLICE_SUPERVISOR: frozenset(_FRONT_LINE | {C.REGISTER_REPORT, C.SUPERVISE_UNIT, C.ASSESS_RISK}),
+    Role.SOCIAL_WORKER: frozenset(_FRONT_LINE | {C.REGISTER_REPORT, C.SUPPORT_VICTIMS, C.ASSESS_RISK}),
+    Role.SHELTER_WORKER: frozenset(_FRONT_LINE | {C.REGISTER_REPORT, C.SHELTER_INTAKE, C.ASSESS_RISK}),
     Role.HEALTH_WORKER: frozenset(_FRONT_LINE | {C.REGISTER_REPORT}),
     Role.SCHOOL_WORKER: frozenset(_FRONT_LINE | {C.REGISTER_REPORT}),
     Role.JUDGE: frozenset({C.WORK_CASES, C.COURT_DECISIONS, C.USE_API}),
@@ -68,7 +69,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.MONITORING_OPERATOR: frozenset({C.MONITOR_DEVICES, C.USE_API}),
     Role.ANALYST: frozenset({C.VIEW_AGGREGATES, C.USE_API}),
     Role.DQ_REVIEWER: frozenset({C.REVIEW_MATCHES, C.USE_API}),
-    Role.PLACEMENT_COORDINATOR: frozenset(_FRONT_LINE | {C.PLACE_IN_SHELTER, C.SUPPORT_VICTIMS}),
+    Role.PLACEMENT_COORDINATOR: frozenset(_FRONT_LINE | {C.PLACE_IN_SHELTER, C.SUPPORT_VICTIMS, C.ASSESS_RISK}),
     Role.CONFERENCE_COORDINATOR: frozenset(_FRONT_LINE | {C.RUN_CONFERENCES}),
     Role.OVERSIGHT: frozenset({C.WORK_CASES, C.OVERSEE_RESTRICTED, C.USE_API}),
     Role.ADMINISTRATOR: frozenset({C.MANAGE_USERS, C.MANAGE_REFERENCE, C.USE_API}),

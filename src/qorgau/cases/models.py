@@ -191,6 +191,10 @@ class EventKind(models.TextChoices):
     ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
     MERGED = "merged", _("Same pair: cases merged")
     SPLIT = "split", _("Merge undone: cases separated")
+    RISK_ASSESSED = "risk_assessed", _("Risk assessed")
+    RISK_LEVEL = "risk_level", _("Risk level changed by a supervisor")
+    MEASURE = "measure", _("Protection measure recorded")
+    SAFETY_PLAN = "safety_plan", _("Safety plan updated")
 
 
 class CaseEvent(models.Model):

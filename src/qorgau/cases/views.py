@@ -45,6 +45,8 @@ from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
 from qorgau.core.models import AuditAction
 from qorgau.people.models import IinStatus, Person
 from qorgau.people.services import PersonInput
+from qorgau.risk.safety_plan import safety_plan_context
+from qorgau.risk.views import risk_context
 
 FORMS_OF_VIOLENCE = services.FORMS
 CIRCUMSTANCES = services.CIRCUMSTANCES
@@ -348,6 +350,8 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
         "can_add_unit": services.may_add_unit(user, case),
         "add_unit_form": forms.get("add_unit_form") or AddUnitForm(case=case),
         **_attachments_context(user, case, viewer),
+        **risk_context(user, case, viewer),
+        **safety_plan_context(user, case, viewer),
     }
     return context
 

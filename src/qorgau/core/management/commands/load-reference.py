@@ -5,16 +5,20 @@ from django.core.management.base import BaseCommand
 from qorgau.accounts.services import agency_kinds_load, roles_sync
 from qorgau.cases.reference import markers_load
 from qorgau.core.geography import load_reference
+from qorgau.risk.instruments import instruments_load, policy_load
 
 
 class Command(BaseCommand):
-    help = "Load the shipped reference data (regions, districts, agency kinds) and sync role groups."
+    help = "Load the shipped reference data (regions, districts, agency kinds, risk instruments and levels) and sync role groups."
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = load_reference()
         kinds = agency_kinds_load()
         roles = roles_sync()
         markers = markers_load()
+        instruments = instruments_load()
+        levels = policy_load()
         self.stdout.write(
-            f"regions {report.regions}, districts {report.districts}, agency kinds {kinds}, roles {roles}, markers {markers}"
+            f"regions {report.regions}, districts {report.districts}, agency kinds {kinds}, roles {roles}, markers {markers}, "
+            f"new instrument versions {instruments}, risk levels {levels}"
         )

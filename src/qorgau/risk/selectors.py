@@ -1,0 +1,135 @@
+"""Reads of risk assessment: an assessment through its case's gate, the case's risk panel, the unit's
+reassessments due and overdue. Reassessment is derived from state: the level's due date, or at once
+when an incident was added to the case after the last signed assessment (DESIGN §3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import DateTimeField, F, Min, Q, QuerySet
+from django.http import HttpRequest
+
+from qorgau.accounts.masks import Scope, Viewer
+from qorgau.accounts.models import User
+from qorgau.cases.access import case_get_for, live_grants
+from qorgau.cases.models import Case, CaseState
+from qorgau.core import clock
+from qorgau.core.errors import NotFound
+from qorgau.risk.models import (
+    Assessment,
+    AssessmentStatus,
+    CaseRisk,
+    InstrumentKind,
+    Level,
+    LevelChange,
+    Measure,
+    MeasureRecord,
+    MeasureStatus,
+)
+from qorgau.risk.services import measures_required
+
+DUE_SOON_DAYS = 7
+
+
+def assessment_get_for(actor: User, assessment_id: int, *, request: HttpRequest | None = None) -> tuple[Assessment, Viewer]:
+    """An assessment through its case's one gate; NotFound alike for missing and forbidden."""
+    case_id = Assessment.objects.filter(pk=assessment_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        raise NotFound()
+    case, viewer = case_get_for(actor, case_id, request=request)
+    assessment = Assessment.objects.select_related("version__instrument", "assessed_by", "unit").get(pk=assessment_id)
+    assessment.case = case
+    return assessment, viewer
+
+
+@dataclass
+class MeasureRow:
+    measure: Measure
+    record: MeasureRecord | None
+
+    @property
+    def done(self) -> bool:
+        return self.record is not None and self.record.status == MeasureStatus.APPLIED
+
+
+@dataclass
+class RiskPanel:
+    risk: CaseRisk | None
+    due_at: dt.datetime | None
+    forced_by_incident: bool  # an incident came after the last signed assessment
+    overdue: bool
+    measures: list[MeasureRow] = field(default_factory=list)
+    signed: list[Assessment] = field(default_factory=list)
+    drafts: list[Assessment] = field(default_factory=list)
+    actuarial: Assessment | None = None  # the latest actuarial assessment, shown beside the level
+    changes: list[LevelChange] = field(default_factory=list)
+
+
+def _first_incident_after(case: Case, at: dt.datetime) -> dt.datetime | None:
+    return case.incidents.filter(created_at__gt=at).order_by("created_at").values_list("created_at", flat=True).first()
+
+
+def case_risk_panel(case: Case) -> RiskPanel:
+    risk = CaseRisk.objects.filter(case=case).select_related("assessment__version__instrument").first()
+    assessments = list(Assessment.objects.filter(case=case).select_related("version__instrument", "assessed_by", "unit"))
+    signed = [a for a in assessments if a.status == AssessmentStatus.SIGNED]
+    drafts = [a for a in assessments if a.status == AssessmentStatus.DRAFT]
+    actuarial = next((a for a in sorted(signed, key=lambda a: a.signed_at or a.created_at, reverse=True)
+                      if a.version.instrument.kind == InstrumentKind.ACTUARIAL), None)
+    now = clock.now()
+    if risk is None:
+        # Never assessed: due from the day the case was opened.
+        return RiskPanel(None, case.opened_at, False, True, signed=signed, drafts=drafts, actuarial=actuarial)
+    forced = _first_incident_after(case, risk.assessed_at)
+    due = min(risk.due_at, forced) if forced else risk.due_at
+    records = {r.measure: r for r in MeasureRecord.objects.filter(assessment=risk.assessment).select_related("by")}
+    return RiskPanel(
+        risk, due, forced is not None, due <= now,
+        measures=[MeasureRow(m, records.get(m.value)) for m in measures_required(risk.level)],
+        signed=signed, drafts=drafts, actuarial=actuarial,
+        changes=list(LevelChange.objects.filter(assessment__case=case).select_related("by").order_by("-at")),
+    )
+
+
+@dataclass
+class DueRow:
+    case: Case
+    level: Level | None
+    due_at: dt.datetime
+    overdue: bool
+    reason: str  # "never", "incident", "scheduled"
+
+
+def _unit_cases(actor: User) -> QuerySet[Case]:
+    grants = live_grants(actor).filter(scope__in=[Scope.FULL, Scope.WORKER])
+    return Case.objects.filter(pk__in=grants.values("case_id"), merged_into=None).exclude(state=CaseState.CLOSED)
+
+
+def reassessments_due(actor: User, *, within_days: int = DUE_SOON_DAYS, limit: int = 200) -> list[DueRow]:
+    """The unit's open cases whose risk must be (re)assessed within ``within_days``: never assessed,
+    a new incident since the last assessment, or the level's date reached; overdue first."""
+    now = clock.now()
+    horizon = now + timedelta(days=within_days)
+    cases = _unit_cases(actor).annotate(
+        due=F("risk__due_at"),
+        assessed=F("risk__assessed_at"),
+        forced=Min("incidents__created_at", filter=Q(incidents__created_at__gt=F("risk__assessed_at")), output_field=DateTimeField()),
+    ).filter(Q(risk__isnull=True) | Q(risk__due_at__lte=horizon) | Q(forced__isnull=False))
+    rows = []
+    for case in cases.select_related("holding_unit", "risk")[: limit * 2]:
+        risk: CaseRisk | None = getattr(case, "risk", None)
+        if risk is None:
+            rows.append(DueRow(case, None, case.opened_at, case.opened_at <= now, "never"))
+            continue
+        forced = case.forced
+        due = min(risk.due_at, forced) if forced else risk.due_at
+        rows.append(DueRow(case, Level(risk.level), due, due <= now, "incident" if forced and forced <= risk.due_at else "scheduled"))
+    rows.sort(key=lambda r: r.due_at)
+    return rows[:limit]
+
+
+def reassessments_due_count(actor: User) -> int:
+    """Overdue (or forced) reassessments of the unit, for the menu badge."""
+    return sum(1 for r in reassessments_due(actor, within_days=0) if r.overdue)
