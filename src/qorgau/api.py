@@ -14,6 +14,7 @@ from qorgau.cases.api import router as cases_router
 from qorgau.core.api import router as reference_router
 from qorgau.core.audit import audit_denied
 from qorgau.core.errors import Forbidden, QorgauError
+from qorgau.risk.api import router as risk_router
 
 # The schema and its browser are for signed-in staff only: route structure is not public.
 api = NinjaAPI(title="Qorgau API", version="1", urls_namespace="api", docs_url="/docs", docs_decorator=login_required)
@@ -21,6 +22,7 @@ api.add_router("/", accounts_router)
 api.add_router("/reference", reference_router)
 api.add_router("/machine", machine_router)
 api.add_router("/", cases_router)
+api.add_router("/", risk_router)
 
 
 @api.exception_handler(QorgauError)

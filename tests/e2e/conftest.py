@@ -133,11 +133,14 @@ def demo(transactional_db, live_server) -> dict[str, object]:
     from qorgau.cases.reference import markers_load
     from qorgau.core.geography import load_reference
     from qorgau.demo.seed import seed_demo
+    from qorgau.risk.instruments import instruments_load, policy_load
 
     load_reference()
     agency_kinds_load()
     roles_sync()
     markers_load()
+    instruments_load()
+    policy_load()
     return {u.username: u for u in seed_demo()}
 
 

@@ -42,6 +42,8 @@ LOCALE_DIR = Path(__file__).resolve().parents[2] / "src" / "qorgau" / "locale"
 ALLOWED_LATIN = frozenset(
     {
         "Qorgau",  # the product name
+        "ODARA",  # the name of the actuarial instrument whose structure ours follows
+        "DASH",  # the name of the checklist approach ours follows
         "API",  # "API-токен", "API токені"
         "CSV",  # the file format of exports
         "QR",  # "QR-код"
@@ -298,6 +300,54 @@ def _register_check(w: Walker, lang: str):
     return w.signed_in("inspector", lang).post("/cases/register/", form_data(check="1", narrative=""))  # typed text is not saved: none
 
 
+def _risk_ready() -> None:
+    from qorgau.risk.instruments import instruments_load, policy_load
+
+    instruments_load()
+    policy_load()
+
+
+def _assessment(w: Walker, *, signed: bool) -> int:
+    """A DASH assessment on the walker's case: a draft, or signed with every item "no"."""
+    from qorgau.cases.models import Case
+    from qorgau.risk.models import Assessment, AssessmentStatus, InstrumentVersion
+    from qorgau.risk.services import assessment_save, assessment_sign, assessment_start
+
+    _risk_ready()
+    case = Case.objects.get(pk=_case_id(w))
+    status = AssessmentStatus.SIGNED if signed else AssessmentStatus.DRAFT
+    found = Assessment.objects.filter(case=case, status=status).first()
+    if found is not None:
+        return found.pk
+    inspector = w.user("inspector")
+    version = InstrumentVersion.objects.get(instrument__code="dash", status="published")
+    a = assessment_start(actor=inspector, case=case, version_id=version.pk)
+    if signed:
+        a = assessment_save(actor=inspector, assessment=a, row_version=a.row_version, answers=dict.fromkeys(version.items.values_list("code", flat=True), "no"))
+        a = assessment_sign(actor=inspector, assessment=a, row_version=a.row_version)
+    return a.pk
+
+
+def _dash_version() -> int:
+    from qorgau.risk.models import InstrumentVersion
+
+    _risk_ready()
+    return InstrumentVersion.objects.get(instrument__code="dash", status="published").pk
+
+
+def _safety_plan_case(w: Walker) -> int:
+    """The walker's case with a safety plan whose texts are digits (language-neutral)."""
+    from qorgau.cases.models import Case
+    from qorgau.risk.models import SafetyPlan
+    from qorgau.risk.safety_plan import SafetyPlanInput, safety_plan_save
+
+    case = Case.objects.get(pk=_case_id(w))
+    if not SafetyPlan.objects.filter(case=case).exists():
+        safety_plan_save(actor=w.user("inspector"), case=case, version=None,
+                         data=SafetyPlanInput(language="kk", steps="102", contacts="150", documents={"identity"}))
+    return case.pk
+
+
 # page name -> (expected status, how to get it)
 PAGES: dict[str, tuple[int, Callable[[Walker, str], object]]] = {
     "login": (200, lambda w, lang: w.anonymous(lang).get("/login/")),
@@ -338,6 +388,20 @@ PAGES: dict[str, tuple[int, Callable[[Walker, str], object]]] = {
     "links": (200, lambda w, lang: (_uncertain_match(w), w.signed_in("reviewer", lang).get("/cases/links/"))[1]),
     "link-undo": (200, lambda w, lang: w.signed_in("reviewer", lang).get(f"/cases/links/{_uncertain_match(w)[1]}/undo/")),
     "link-undo-short-reason": (200, lambda w, lang: w.signed_in("reviewer", lang).post(f"/cases/links/{_uncertain_match(w)[1]}/undo/", {"reason": "12"})),  # too short; digits are language-neutral
+    "risk-due": (200, lambda w, lang: (_risk_ready(), _case_id(w), w.signed_in("inspector", lang).get("/risk/due/"))[2]),
+    "risk-assess-new": (200, lambda w, lang: (_risk_ready(), w.signed_in("inspector", lang).get(f"/risk/case/{_case_id(w)}/assess/"))[1]),
+    "risk-assessment-draft": (200, lambda w, lang: w.signed_in("inspector", lang).get(f"/risk/assessments/{_assessment(w, signed=False)}/")),
+    "risk-assessment-sign-incomplete": (422, lambda w, lang: w.signed_in("inspector", lang).post(
+        f"/risk/assessments/{_assessment(w, signed=False)}/", {"row_version": "1", "action": "sign"})),
+    "risk-assessment-signed": (200, lambda w, lang: w.signed_in("inspector", lang).get(f"/risk/assessments/{_assessment(w, signed=True)}/")),
+    "risk-lowering-refused": (422, lambda w, lang: w.signed_in("inspector", lang).post(
+        f"/risk/assessments/{_assessment(w, signed=True)}/level/", {"to_level": "high", "reason": "12"})),  # too short; digits are language-neutral
+    "case-assessed": (200, lambda w, lang: (_assessment(w, signed=True), _case_page(w, lang))[1]),
+    "risk-instruments": (200, lambda w, lang: (_risk_ready(), w.signed_in("admin", lang).get("/risk/instruments/"))[1]),
+    "risk-instrument-version": (200, lambda w, lang: w.signed_in("admin", lang).get(f"/risk/instruments/{_dash_version()}/")),
+    "risk-validation": (200, lambda w, lang: (_risk_ready(), w.signed_in("admin", lang).get("/risk/validation/"))[1]),
+    "safety-plan-new": (200, lambda w, lang: w.signed_in("inspector", lang).get(f"/risk/case/{_case_id(w)}/safety-plan/")),
+    "safety-plan-print": (200, lambda w, lang: w.signed_in("inspector", lang).get(f"/risk/case/{_safety_plan_case(w)}/safety-plan/print/?lang={lang}")),
     "404-anonymous": (404, lambda w, lang: w.anonymous(lang).get("/no-such-page/")),
     "404-signed-in": (404, lambda w, lang: w.signed_in("admin", lang).get("/no-such-page/")),
 }
@@ -417,6 +481,22 @@ def test_walker_covers_every_page_of_the_ui():
     }
     unknown_cases = case_routes - case_walked - set(case_not_pages)
     assert not unknown_cases, f"case pages the language walker does not visit: {sorted(unknown_cases)}"
+
+    from qorgau.risk.urls import urlpatterns as risk_patterns
+
+    risk_routes = {"risk/" + str(p.pattern) for p in risk_patterns}
+    risk_walked = {
+        "risk/due/", "risk/case/<int:case_id>/assess/", "risk/assessments/<int:assessment_id>/", "risk/instruments/",
+        "risk/instruments/<int:version_id>/", "risk/validation/", "risk/case/<int:case_id>/safety-plan/",
+        "risk/case/<int:case_id>/safety-plan/print/",
+    }
+    risk_not_pages = {
+        "risk/case/<int:case_id>/measures/": "POST only: a form on the case page, which redirects back to it",
+        "risk/assessments/<int:assessment_id>/level/": "POST only; its refusal renders the assessment page (walked)",
+        "risk/validation/draft/": "POST only; redirects to the new draft version's page",
+    }
+    unknown_risk = risk_routes - risk_walked - set(risk_not_pages)
+    assert not unknown_risk, f"risk pages the language walker does not visit: {sorted(unknown_risk)}"
 
     walked = {
         "", "login/", "login/verify/", "login/enrol/", "notifications/", "security/", "staff/", "logout/",

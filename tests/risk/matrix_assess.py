@@ -6,8 +6,8 @@ same answer as a case one may not see). The queue needs ASSESS_RISK; instruments
 
 from __future__ import annotations
 
-from qorgau.accounts.roles import Capability
-from tests.permission_matrix import Check, staff_page, with_capability
+from qorgau.accounts.roles import Capability, Role
+from tests.permission_matrix import API_UNAUTHENTICATED, Check, staff_api, staff_page, with_capability
 
 ROWS: dict[str, list[Check]] = {
     "risk/due/": [Check("GET", "/risk/due/", with_capability(Capability.ASSESS_RISK))],
@@ -32,4 +32,12 @@ ROWS: dict[str, list[Check]] = {
         Check("GET", "/risk/instruments/999999/", with_capability(Capability.MANAGE_REFERENCE, 404)),
         Check("POST", "/risk/instruments/999999/", with_capability(Capability.MANAGE_REFERENCE, 404)),
     ],
+    # The API: analysts never read a case (403); assessing needs ASSESS_RISK before the gate's 404.
+    "api/v1/cases/<case_id>/risk": [Check("GET", "/api/v1/cases/999999/risk", {**staff_api(404), Role.ANALYST.value: 403})],
+    "api/v1/cases/<case_id>/risk/assessments": [
+        Check("POST", "/api/v1/cases/999999/risk/assessments", with_capability(Capability.ASSESS_RISK, 404, anon=API_UNAUTHENTICATED),
+              data={"version_id": 1, "answers": {}}, json=True),
+    ],
+    "api/v1/risk/due": [Check("GET", "/api/v1/risk/due", with_capability(Capability.ASSESS_RISK, anon=API_UNAUTHENTICATED))],
+    "api/v1/risk/instruments": [Check("GET", "/api/v1/risk/instruments", with_capability(Capability.ASSESS_RISK, anon=API_UNAUTHENTICATED))],
 }

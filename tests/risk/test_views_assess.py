@@ -164,3 +164,20 @@ def test_the_instruments_pages_and_publishing(instruments, make_user, client):
     assert InstrumentVersion.objects.get(pk=draft.pk).status == VersionStatus.PUBLISHED
     r = c.post(f"/risk/instruments/{draft.pk}/")
     assert r.status_code == 422 and "Only a draft can be published" in r.content.decode()
+
+
+def test_after_a_refused_signature_the_form_signs_without_a_conflict(inspector, client):
+    case = make_case(inspector)
+    c = sign_in(client, inspector)
+    c.post(f"/risk/case/{case.pk}/assess/", {"version": version("odara").pk})
+    a = Assessment.objects.get(case=case)
+    answers = answers_scoring("odara", 2)
+    r = c.post(f"/risk/assessments/{a.pk}/", post_answers(answers, row_version="1", action="sign", final_level="high"))
+    assert r.status_code == 422  # raising without a reason
+    row_version = re.search(r'name="row_version" value="(\d+)"', r.content.decode()).group(1)
+    assert row_version == "2"  # the answers were saved: the form carries the draft's new version
+    r = c.post(f"/risk/assessments/{a.pk}/", post_answers(answers, row_version=row_version, action="sign", final_level="high",
+                                                          level_reason="her brother says he has a knife"))
+    assert r.status_code == 302
+    a.refresh_from_db()
+    assert (a.status, a.final_level) == (AssessmentStatus.SIGNED, "high")

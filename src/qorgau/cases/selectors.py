@@ -273,7 +273,7 @@ def break_glass_target(actor: User, case_id: int) -> BreakGlassTarget | None:
 def caseload(actor: User, *, limit: int = 100) -> list[Case]:
     """The cases the user's unit holds a live grant on, newest first."""
     return list(
-        cases_visible_to(actor).filter(merged_into=None).select_related("holding_unit").annotate(n_reports=Count("incidents__reports")).order_by("-opened_at")[:limit]
+        cases_visible_to(actor).filter(merged_into=None).select_related("holding_unit", "risk").annotate(n_reports=Count("incidents__reports")).order_by("-opened_at")[:limit]
     )
 
 

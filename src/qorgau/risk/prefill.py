@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qorgau.cases.models import Case, Incident, Party, PartyRole, Relationship
 from qorgau.cases.selectors import RepeatCounts, pair_repeat_counts
+from qorgau.core import clock
 
 
 @dataclass
@@ -51,7 +52,8 @@ class Context:
         return earlier.exists()
 
     def children(self) -> int:
-        return Party.objects.filter(incident__cases=self.case, role=PartyRole.CHILD_WITNESS).values("person__cluster_id").distinct().count()
+        known = Party.objects.filter(incident__cases=self.case, role=PartyRole.CHILD_WITNESS, incident__created_at__lte=clock.now())
+        return known.values("person__cluster_id").distinct().count()
 
 
 def _incident(field: str) -> Callable[[Context], str | None]:
@@ -110,7 +112,9 @@ SOURCES: dict[str, tuple[Callable[[Context], str | None], Promise]] = {
 
 
 def latest_incident(case: Case) -> Incident | None:
-    return case.incidents.order_by("-occurred_at", "-id").first()
+    """The latest incident registered by now (an assessment back-dated for the demo or a test must not
+    see reports made after it)."""
+    return case.incidents.filter(created_at__lte=clock.now()).order_by("-occurred_at", "-id").first()
 
 
 def prefill_answers(case: Case, items: list[tuple[str, str]], *, incident: Incident | None = None) -> dict[str, str]:

@@ -117,6 +117,8 @@ def _assessment_page(request: HttpRequest, assessment: Assessment, viewer: Viewe
     user = _user(request)
     spec = Spec.of(assessment.version)
     answers = assessment.answers
+    if assessment.status == AssessmentStatus.DRAFT:
+        answers = {**assessment.prefill, **assessment.answers}  # as the form shows it before saving
     if form is not None and form.is_bound:
         answers = {k: v for k, v in form.answers().items() if v in Answer.values}
     result = evaluate(spec, answers)
@@ -132,6 +134,7 @@ def _assessment_page(request: HttpRequest, assessment: Assessment, viewer: Viewe
         "result": result,
         "max_score": spec.max_score,
         "cutoffs": spec.cutoffs,
+        "escalations": sorted(spec.escalations.items(), key=lambda e: LEVEL_RANK[e[0]]),
         "draft": assessment.status == AssessmentStatus.DRAFT,
         "can_edit": may and assessment.status == AssessmentStatus.DRAFT,
         "form": form or (_form_for(assessment) if may and assessment.status == AssessmentStatus.DRAFT else None),
@@ -181,7 +184,10 @@ def assessment_view(request: HttpRequest, assessment_id: int) -> HttpResponse:
         messages.error(request, _("Someone else saved this assessment after you opened it. Their answers are shown; yours were not saved. Check and save again."))
         return _assessment_page(request, saved, viewer, status=409)
     except Invalid as exc:
-        form = _form_for(saved, request.POST)
+        # The answers are saved: the form goes on from the saved draft's version, with what was ticked.
+        data = request.POST.copy()
+        data["row_version"] = str(saved.row_version)
+        form = _form_for(saved, data)
         form.is_valid()
         _errors(form, exc)
         return _assessment_page(request, saved, viewer, form=form, status=422)
@@ -223,8 +229,8 @@ def measure_view(request: HttpRequest, case_id: int) -> HttpResponse:
             messages.success(request, _("The measure is recorded."))
     else:
         for field_errors in form.errors.values():
-            for e in field_errors:
-                messages.error(request, e)
+            for message in field_errors:
+                messages.error(request, str(message))
     return redirect(f"{case_page(case_id)}#risk")
 
 

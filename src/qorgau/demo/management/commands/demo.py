@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from qorgau.core import clock
+from qorgau.demo.risk_history import risk_history
 from qorgau.demo.seed import DEMO_PASSWORD, REGIONAL_POLICE, regional_username, seed_demo
 from qorgau.demo.synthetic import DEFAULT_SEED, generate, reports_for_scale
 
@@ -49,4 +50,6 @@ class Command(BaseCommand):
             )
         started = clock.now()
         summary = generate(reports=reports, seed=options["seed"])
-        self.stdout.write(summary.line((clock.now() - started).total_seconds()))
+        line = summary.line((clock.now() - started).total_seconds())
+        started = clock.now()
+        self.stdout.write(line + risk_history(seed=options["seed"]).tail((clock.now() - started).total_seconds()))
