@@ -4,7 +4,8 @@ Foundation figures: field encryption and blind indexes against the bare primitiv
 against a plain insert, audit sealing against an in-memory HMAC chain, and a signed-in page
 against Django's own empty endpoint, all in one process on an SQLite test database. Person
 matching (issue 4): precision, recall and F1 on a generated labelled set beside Splink and
-recordlinkage, and the engine against a large registry (``bench.registry_scale``).
+recordlinkage, and the engine against a large registry (``bench.registry_scale``). Risk assessment
+(issue 5): the reassessment queue and the registry pre-fill (``bench.risk``).
 """
 
 from __future__ import annotations
@@ -157,6 +158,10 @@ def run(report: Report) -> None:
             note="in-process test client",
         )
     )
+    # Issue 5: the reassessment queue and the risk pre-fill against the reads the screens already make.
+    from bench import risk
+
+    risk.run(report)
     # Issue 4: accuracy of person matching beside Splink and recordlinkage (in memory), then the
     # engine against a registry of QORGAU_BENCH_PEOPLE records (default 1,000,000) on SQLite and
     # PostgreSQL, and batch de-duplication.

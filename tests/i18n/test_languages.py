@@ -44,6 +44,7 @@ ALLOWED_LATIN = frozenset(
         "Qorgau",  # the product name
         "ODARA",  # the name of the actuarial instrument whose structure ours follows
         "DASH",  # the name of the checklist approach ours follows
+        "AUC",  # the area under the ROC curve, a statistical term used as is in Kazakh and Russian
         "API",  # "API-токен", "API токені"
         "CSV",  # the file format of exports
         "QR",  # "QR-код"
@@ -328,6 +329,13 @@ def _assessment(w: Walker, *, signed: bool) -> int:
     return a.pk
 
 
+def _sign_incomplete(w: Walker, lang: str):
+    from qorgau.risk.models import Assessment
+
+    draft = Assessment.objects.get(pk=_assessment(w, signed=False))
+    return w.signed_in("inspector", lang).post(f"/risk/assessments/{draft.pk}/", {"row_version": str(draft.row_version), "action": "sign"})
+
+
 def _dash_version() -> int:
     from qorgau.risk.models import InstrumentVersion
 
@@ -391,8 +399,7 @@ PAGES: dict[str, tuple[int, Callable[[Walker, str], object]]] = {
     "risk-due": (200, lambda w, lang: (_risk_ready(), _case_id(w), w.signed_in("inspector", lang).get("/risk/due/"))[2]),
     "risk-assess-new": (200, lambda w, lang: (_risk_ready(), w.signed_in("inspector", lang).get(f"/risk/case/{_case_id(w)}/assess/"))[1]),
     "risk-assessment-draft": (200, lambda w, lang: w.signed_in("inspector", lang).get(f"/risk/assessments/{_assessment(w, signed=False)}/")),
-    "risk-assessment-sign-incomplete": (422, lambda w, lang: w.signed_in("inspector", lang).post(
-        f"/risk/assessments/{_assessment(w, signed=False)}/", {"row_version": "1", "action": "sign"})),
+    "risk-assessment-sign-incomplete": (422, _sign_incomplete),
     "risk-assessment-signed": (200, lambda w, lang: w.signed_in("inspector", lang).get(f"/risk/assessments/{_assessment(w, signed=True)}/")),
     "risk-lowering-refused": (422, lambda w, lang: w.signed_in("inspector", lang).post(
         f"/risk/assessments/{_assessment(w, signed=True)}/level/", {"to_level": "high", "reason": "12"})),  # too short; digits are language-neutral

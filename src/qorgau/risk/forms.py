@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.forms import ERRORS
@@ -15,13 +16,17 @@ from qorgau.risk.prefill import source_label
 ANSWER_ERRORS = {**ERRORS, "invalid_choice": _("Choose yes, no or not known.")}
 
 
+def version_label(version: InstrumentVersion) -> str:
+    return gettext("%(name)s, version %(n)s") % {"name": version.instrument.name, "n": version.number}
+
+
 class ChooseInstrumentForm(forms.Form):
     version = forms.TypedChoiceField(label=_("Instrument"), coerce=int, widget=forms.RadioSelect, error_messages=ERRORS)
 
     def __init__(self, *args: Any, versions: list[InstrumentVersion], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field: forms.TypedChoiceField = self.fields["version"]  # type: ignore[assignment]
-        field.choices = [(v.pk, f"{v.instrument.name} (v{v.number})") for v in versions]
+        field.choices = [(v.pk, version_label(v)) for v in versions]
         if versions:
             self.fields["version"].initial = versions[0].pk
 

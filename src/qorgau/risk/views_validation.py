@@ -23,6 +23,7 @@ from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
 from qorgau.core import clock
 from qorgau.core.errors import Invalid
+from qorgau.risk.forms import version_label
 from qorgau.risk.instruments import version_draft_reweighted
 from qorgau.risk.models import InstrumentVersion
 from qorgau.risk.validation import ValidationReport, validation_report, validation_versions
@@ -73,7 +74,7 @@ class PeriodForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.versions = {v.pk: v for v in versions}
         field = cast(forms.TypedChoiceField, self.fields["version"])
-        field.choices = [(v.pk, f"{v.instrument.name} · v{v.number} ({v.get_status_display()})") for v in versions]
+        field.choices = [(v.pk, f"{version_label(v)} ({v.get_status_display()})") for v in versions]
         if hidden:
             field.widget = forms.HiddenInput()
             self.fields["date_from"] = _date_field(_("Signed from"), hidden=True)
