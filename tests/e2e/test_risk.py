@@ -12,7 +12,7 @@ import pytest
 from django.utils import translation
 
 from qorgau.core import clock
-from tests.e2e.conftest import LANGUAGES, screenshot_path, sign_in
+from tests.e2e.conftest import LANGUAGES, screenshot_path, sign_in, switch_language
 
 pytestmark = pytest.mark.e2e
 
@@ -135,4 +135,34 @@ def test_a_safety_plan_made_with_her_prints_in_her_language(page, risky_case, ur
     assert "+7 701 000 00 00" in printed and risky_case.number not in page.content()
     assert tr(her, "If you are in danger now, call 102 or 112. Leave if you can and go to a safe place.") in printed
     page.screenshot(path=str(screenshot_path(language, "safety-plan-print")), full_page=True)
+    assert watch.errors == []
+
+
+def test_the_validation_report_on_demo_data_and_a_draft_from_its_weights(page, demo, url, watch):
+    """The administrator reads the report on the demo's assessment history in each language, then
+    drafts a version from the proposed weights: a draft, the published version untouched."""
+    from qorgau.demo.risk_history import risk_history
+    from qorgau.demo.synthetic import generate
+    from qorgau.risk.models import InstrumentVersion, VersionStatus
+
+    anchor = clock.now() - timedelta(days=1)
+    with clock.frozen(anchor):
+        generate(reports=220, seed=2026, anchor=anchor)
+        risk_history(seed=2026)
+    sign_in(page, url, "admin")
+    for language in LANGUAGES:
+        page.goto(url("/risk/validation/"))
+        switch_language(page, language)
+        auc = float(page.get_by_test_id("auc-score-180").inner_text().replace(",", "."))
+        assert 0.6 < auc < 0.95
+        assert page.get_by_test_id("proposal-notice").inner_text() == tr(language, (
+            "Proposed weights change nothing. Assessments keep being scored with the published weights until an "
+            "administrator creates a new version from these weights and publishes it."))
+        page.screenshot(path=str(screenshot_path(language, "risk-validation")), full_page=True)
+    published = InstrumentVersion.objects.get(instrument__code="dash", status=VersionStatus.PUBLISHED)
+    page.get_by_test_id("create-draft").click()
+    assert "/risk/instruments/" in page.url
+    assert page.get_by_test_id("version-status").inner_text() == tr("en", "Draft")
+    published.refresh_from_db()
+    assert published.status == VersionStatus.PUBLISHED
     assert watch.errors == []
