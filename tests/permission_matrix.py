@@ -178,7 +178,9 @@ MATRIX: dict[str, list[Check]] = {
 }
 
 # Each area of the risk app keeps its rows beside its tests; they join the one matrix here.
+from tests.orders import matrix as matrix_orders  # noqa: E402
+from tests.protocols import matrix as matrix_protocols  # noqa: E402
 from tests.risk import matrix_assess, matrix_safety_plan, matrix_validation  # noqa: E402
 
-for _area in (matrix_assess, matrix_safety_plan, matrix_validation):
+for _area in (matrix_assess, matrix_safety_plan, matrix_validation, matrix_orders, matrix_protocols):
     MATRIX.update(_area.ROWS)

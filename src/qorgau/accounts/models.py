@@ -164,6 +164,11 @@ class NotificationKind(models.TextChoices):
     LOGGED_OUT_EVERYWHERE = "logout_everywhere", _("You were signed out everywhere")
     BREAK_GLASS = "break_glass", _("Break-glass access in your unit")
     CASE_SHARED = "case_shared", _("A case was shared with your unit")
+    TASK_ASSIGNED = "task_assigned", _("A task was given to your unit")
+    TASK_OVERDUE = "task_overdue", _("A task is overdue and was escalated")
+    TASK_DECLINED = "task_declined", _("A unit declined a task")
+    ORDER_BREACHED = "order_breached", _("A protective order was breached")
+    ORDER_EXPIRING = "order_expiring", _("A protective order is about to expire")
 
 
 class Notification(models.Model):

@@ -195,6 +195,14 @@ class EventKind(models.TextChoices):
     RISK_LEVEL = "risk_level", _("Risk level changed by a supervisor")
     MEASURE = "measure", _("Protection measure recorded")
     SAFETY_PLAN = "safety_plan", _("Safety plan updated")
+    ORDER_ISSUED = "order_issued", _("Protective order issued")
+    ORDER_CHANGED = "order_changed", _("Protective order changed")
+    BREACH = "breach", _("Breach of an order recorded")
+    CHECKIN_MISSED = "checkin_missed", _("Check-in with the police missed")
+    COURT_DECISION = "court_decision", _("Court decision recorded")
+    TASK_CREATED = "task_created", _("Task given to a unit")
+    TASK_CHANGED = "task_changed", _("Task accepted, done or declined")
+    TASK_ESCALATED = "task_escalated", _("Task overdue: escalated")
 
 
 class CaseEvent(models.Model):
