@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "qorgau.people",
     "qorgau.cases",
     "qorgau.risk",
+    "qorgau.orders",
+    "qorgau.protocols",
     "qorgau.demo",
 ]
 

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("qorgau.accounts.urls")),
     path("cases/", include("qorgau.cases.urls")),
     path("risk/", include("qorgau.risk.urls")),
+    path("orders/", include("qorgau.orders.urls")),
+    path("protocols/", include("qorgau.protocols.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
 ]

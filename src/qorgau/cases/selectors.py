@@ -163,6 +163,13 @@ def pair_flags(victim_cluster: int | None, offender_cluster: int | None, actor: 
     if counts.his_other_victims:
         v = counts.his_other_victims
         flags.append(ngettext("The offender has %(n)d other victim in the registry.", "The offender has %(n)d other victims in the registry.", v) % {"n": v})
+    if offender_cluster:
+        from qorgau.orders.selectors import order_counts_for_offender
+
+        _orders, breached = order_counts_for_offender(offender_cluster)
+        if breached:
+            flags.append(ngettext("A protective order against him was breached (%(n)d order).",
+                                  "Protective orders against him were breached (%(n)d orders).", breached) % {"n": breached})
     if counts.her_other_offenders:
         o = counts.her_other_offenders
         flags.append(ngettext("She is the victim in %(n)d other case.", "She is the victim in %(n)d other cases.", o) % {"n": o})

@@ -19,6 +19,7 @@ from qorgau.accounts.masks import Scope, Viewer, can_see
 from qorgau.accounts.models import NotificationKind, Unit, User
 from qorgau.accounts.roles import ROLE_CAPABILITIES, Capability, Role
 from qorgau.accounts.services import notify
+from qorgau.cases import triggers
 from qorgau.cases.access import cases_visible_to, grants_in_force, scope_for
 from qorgau.cases.identity import Resolution, person_resolve
 from qorgau.cases.ledger import case_restrict, event_add, grant_add, record_number
@@ -306,6 +307,7 @@ def report_register(*, actor: User, data: ReportInput) -> Registration:
             case_restrict(case, actor)
         handed = handed or case.restricted
         audit_record(actor=actor, action=AuditAction.WRITE, target_type="case", target_id=case.pk)
+        triggers.report_registered(actor=actor, case=case, incident=incident, report_id=report.pk)
         cases.append(case)
     return Registration(report, cases, new_cases, handed, resolved)
 
@@ -361,6 +363,8 @@ def case_change_state(*, actor: User, case: Case, version: int, to_state: str, r
     from_state = case.state
     _bump(case, version, state=to_state, state_reason=reason, closed_at=clock.now() if to_state == CaseState.CLOSED else None)
     event_add(case, EventKind.STATE_CHANGED, actor, from_state=from_state, to_state=to_state, reason=reason)
+    if to_state == CaseState.CLOSED:
+        triggers.case_closing(actor=actor, case=case)
     audit_record(actor=actor, action=AuditAction.WRITE, target_type="case", target_id=case.pk)
     return case
 

@@ -43,6 +43,7 @@ from qorgau.cases.views_attachments import attachments_context
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
 from qorgau.core.models import AuditAction
+from qorgau.orders.views import orders_context
 from qorgau.people.models import IinStatus, Person
 from qorgau.people.services import PersonInput
 from qorgau.risk.safety_plan import safety_plan_context
@@ -352,6 +353,7 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
         **_attachments_context(user, case, viewer),
         **risk_context(user, case, viewer),
         **safety_plan_context(user, case, viewer),
+        **orders_context(user, case, viewer),
     }
     return context
 

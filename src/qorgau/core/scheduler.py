@@ -29,8 +29,12 @@ class Job:
 
 def _jobs() -> list[Job]:
     from qorgau.core.tasks import seal_audit_log
+    from qorgau.protocols.tasks import sweep_deadlines
 
-    return [Job("audit-seal", timedelta(seconds=60), seal_audit_log.enqueue)]
+    return [
+        Job("audit-seal", timedelta(seconds=60), seal_audit_log.enqueue),
+        Job("protocols-sweep", timedelta(seconds=60), sweep_deadlines.enqueue),
+    ]
 
 
 def tick(jobs: list[Job] | None = None) -> list[str]:

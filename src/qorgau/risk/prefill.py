@@ -51,6 +51,11 @@ class Context:
             earlier = earlier.exclude(incident__cases__restricted=True)
         return earlier.exists()
 
+    def orders_breached(self) -> int:
+        from qorgau.orders.selectors import order_counts_for_offender
+
+        return order_counts_for_offender(self.case.offender.cluster_id)[1]
+
     def children(self) -> int:
         known = Party.objects.filter(incident__cases=self.case, role=PartyRole.CHILD_WITNESS, incident__created_at__lte=clock.now())
         return known.values("person__cluster_id").distinct().count()
@@ -106,8 +111,10 @@ SOURCES: dict[str, tuple[Callable[[Context], str | None], Promise]] = {
     "victim_no_income": (_yes_or_unknown(lambda c: "housewife_no_income" in c.markers), _("From her vulnerability markers on the case.")),
     "children_two_or_more": (_yes_or_unknown(lambda c: c.children() >= 2), _("The case's reports name two or more children.")),
     "separated": (_yes_or_unknown(lambda c: c.case.relationship == Relationship.EX_SPOUSE), _("The case records him as her former spouse.")),
-    # Orders and breaches arrive with the protective-orders release; until then the registry knows nothing.
-    "order_breached": (lambda c: None, _("From the protective orders on record.")),
+    "order_breached": (
+        _yes_or_unknown(lambda c: c.orders_breached() > 0),
+        _("The registry holds a breach of a protective order by him, possibly in a case you cannot open."),
+    ),
 }
 
 

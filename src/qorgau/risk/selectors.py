@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import DateTimeField, F, Min, Q, QuerySet
+from django.db.models import DateTimeField, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 
 from qorgau.accounts.masks import Scope, Viewer
@@ -68,7 +68,14 @@ class RiskPanel:
 
 
 def _first_incident_after(case: Case, at: dt.datetime) -> dt.datetime | None:
-    return case.incidents.filter(created_at__gt=at).order_by("created_at").values_list("created_at", flat=True).first()
+    """The first event since the last assessment that forces a reassessment: a new incident on the
+    case, or a breach of one of its protective orders."""
+    from qorgau.orders.selectors import breaches_after
+
+    incident = case.incidents.filter(created_at__gt=at).order_by("created_at").values_list("created_at", flat=True).first()
+    breach = breaches_after(case, at).values_list("recorded_at", flat=True).first()
+    found = [t for t in (incident, breach) if t is not None]
+    return min(found) if found else None
 
 
 def case_risk_panel(case: Case) -> RiskPanel:
@@ -99,7 +106,7 @@ class DueRow:
     level: Level | None
     due_at: dt.datetime
     overdue: bool
-    reason: str  # "never", "incident", "scheduled"
+    reason: str  # "never", "incident", "breach", "scheduled"
 
 
 def _unit_cases(actor: User) -> QuerySet[Case]:
@@ -112,20 +119,31 @@ def reassessments_due(actor: User, *, within_days: int = DUE_SOON_DAYS, limit: i
     a new incident since the last assessment, or the level's date reached; overdue first."""
     now = clock.now()
     horizon = now + timedelta(days=within_days)
+    from qorgau.orders.models import Breach
+
+    breach = (
+        Breach.objects.filter(order__case_links__case=OuterRef("pk"), recorded_at__gt=OuterRef("risk__assessed_at"))
+        .order_by("recorded_at").values("recorded_at")[:1]
+    )
     cases = _unit_cases(actor).annotate(
         due=F("risk__due_at"),
         assessed=F("risk__assessed_at"),
-        forced=Min("incidents__created_at", filter=Q(incidents__created_at__gt=F("risk__assessed_at")), output_field=DateTimeField()),
-    ).filter(Q(risk__isnull=True) | Q(risk__due_at__lte=horizon) | Q(forced__isnull=False))
+        forced_incident=Min("incidents__created_at", filter=Q(incidents__created_at__gt=F("risk__assessed_at")), output_field=DateTimeField()),
+        forced_breach=Subquery(breach, output_field=DateTimeField()),
+    ).filter(Q(risk__isnull=True) | Q(risk__due_at__lte=horizon) | Q(forced_incident__isnull=False) | Q(forced_breach__isnull=False))
     rows = []
     for case in cases.select_related("holding_unit", "risk")[: limit * 2]:
         risk: CaseRisk | None = getattr(case, "risk", None)
         if risk is None:
             rows.append(DueRow(case, None, case.opened_at, case.opened_at <= now, "never"))
             continue
-        forced = case.forced
+        forced_at = [t for t in (case.forced_incident, case.forced_breach) if t is not None]
+        forced = min(forced_at) if forced_at else None
         due = min(risk.due_at, forced) if forced else risk.due_at
-        rows.append(DueRow(case, Level(risk.level), due, due <= now, "incident" if forced and forced <= risk.due_at else "scheduled"))
+        reason = "scheduled"
+        if forced and forced <= risk.due_at:
+            reason = "breach" if case.forced_breach is not None and forced == case.forced_breach else "incident"
+        rows.append(DueRow(case, Level(risk.level), due, due <= now, reason))
     rows.sort(key=lambda r: r.due_at)
     return rows[:limit]
 

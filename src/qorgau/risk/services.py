@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from qorgau.accounts.masks import Scope
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
+from qorgau.cases import triggers
 from qorgau.cases.access import scope_for
 from qorgau.cases.ledger import event_add
 from qorgau.cases.models import Case, EventKind
@@ -180,8 +181,11 @@ def assessment_sign(*, actor: User, assessment: Assessment, row_version: int, fi
     if not updated:
         raise Conflict()
     assessment.refresh_from_db()
-    case_risk_refresh(assessment.case)
+    before = CaseRisk.objects.filter(case=assessment.case).values_list("level", flat=True).first()
+    risk = case_risk_refresh(assessment.case)
     event_add(assessment.case, EventKind.RISK_ASSESSED, actor, reason=assessment.level_reason)
+    if risk is not None:
+        triggers.level_changed(actor=actor, case=assessment.case, before=before, after=risk.level, key=f"assessment:{assessment.pk}")
     audit_record(actor=actor, action=AuditAction.WRITE, target_type="assessment", target_id=assessment.pk)
     return assessment
 
@@ -202,10 +206,15 @@ def assessment_change_level(*, actor: User, assessment: Assessment, to_level: st
         raise Invalid(fields={"to_level": [_("Only a supervisor may lower a risk level.")]})
     if len(reason.strip()) < MIN_REASON:
         raise Invalid(fields={"reason": [_("Write the reason (at least 10 characters).")]})
-    LevelChange.objects.create(assessment=assessment, from_level=assessment.final_level, to_level=to_level, reason=reason.strip(), by=actor, at=clock.now())
+    change = LevelChange.objects.create(
+        assessment=assessment, from_level=assessment.final_level, to_level=to_level, reason=reason.strip(), by=actor, at=clock.now()
+    )
     Assessment.objects.filter(pk=assessment.pk).update(final_level=to_level, row_version=assessment.row_version + 1)
     assessment.refresh_from_db()
-    case_risk_refresh(assessment.case)
+    before = CaseRisk.objects.filter(case=assessment.case).values_list("level", flat=True).first()
+    risk = case_risk_refresh(assessment.case)
+    if risk is not None:
+        triggers.level_changed(actor=actor, case=assessment.case, before=before, after=risk.level, key=f"level-change:{change.pk}")
     event_add(assessment.case, EventKind.RISK_LEVEL, actor, reason=reason.strip())
     audit_record(actor=actor, action=AuditAction.WRITE, target_type="assessment", target_id=assessment.pk)
     return assessment

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from qorgau.accounts.services import agency_kinds_load, roles_sync
 from qorgau.cases.reference import markers_load
 from qorgau.core.geography import load_reference
+from qorgau.protocols.definitions import protocols_load
 from qorgau.risk.instruments import instruments_load, policy_load
 
 
@@ -18,7 +19,10 @@ class Command(BaseCommand):
         markers = markers_load()
         instruments = instruments_load()
         levels = policy_load()
+        protocols = protocols_load()
+        for error in protocols.errors:  # a broken protocol file is reported; the last valid version stays in force
+            self.stderr.write(f"protocol file refused: {error}")
         self.stdout.write(
             f"regions {report.regions}, districts {report.districts}, agency kinds {kinds}, roles {roles}, markers {markers}, "
-            f"new instrument versions {instruments}, risk levels {levels}"
+            f"new instrument versions {instruments}, risk levels {levels}, new protocol versions {protocols.new}"
         )

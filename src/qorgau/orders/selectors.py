@@ -1,0 +1,167 @@
+"""Reads of orders: an order through the gate of a case it is linked to, a case's orders, the breaches
+the risk app reads, the offender's history for flags, the court docket and the national figures.
+
+Statistics count orders, not links (DESIGN §10)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+
+from qorgau.accounts.masks import FieldRule, Scope, Sensitivity, Subject, Viewer, mask
+from qorgau.accounts.models import User
+from qorgau.cases.access import SCOPE_ORDER, case_get_for, cases_visible_to, live_grants
+from qorgau.cases.models import Case, Party, PartyRole
+from qorgau.core import clock
+from qorgau.core.audit import audit_record
+from qorgau.core.errors import NotFound
+from qorgau.core.models import AuditAction
+from qorgau.orders.models import COURT_KINDS, Breach, CourtDecision, CriminalCase, Order, SpecialisedCourt
+from qorgau.people.models import Person
+
+S, P = Sensitivity, Subject
+ORDER_POLICY: dict[str, FieldRule] = {
+    "offender_name": FieldRule(S.IDENTITY, P.OFFENDER),
+    "offender_birth_date": FieldRule(S.IDENTITY, P.OFFENDER),
+    "protected_name": FieldRule(S.IDENTITY, P.VICTIM),
+    "narrative": FieldRule(S.NARRATIVE, P.VICTIM),
+}
+DOCKET_DAYS = 30
+
+
+def order_get_for(actor: User, order_id: int, *, request: HttpRequest | None = None) -> tuple[Order, Case, Viewer]:
+    """An order through the gate of the linked case the actor sees best; NotFound alike for missing
+    and forbidden."""
+    order = Order.objects.select_related("offender", "issuing_unit", "issued_by").filter(pk=order_id).first()
+    best: tuple[int, int] | None = None
+    if order is not None:
+        for case_id, scope in live_grants(actor).filter(case__order_links__order=order).values_list("case_id", "scope"):
+            rank = SCOPE_ORDER[Scope(scope)]
+            if best is None or rank > best[0] or (rank == best[0] and case_id < best[1]):
+                best = (rank, case_id)
+    if order is None or best is None:
+        audit_record(actor=actor, action=AuditAction.DENIED, target_type="order", target_id=order_id, request=request, outcome="refused")
+        raise NotFound()
+    case, viewer = case_get_for(actor, best[1], request=request)
+    return order, case, viewer
+
+
+def case_orders(case: Case) -> list[Order]:
+    """The orders linked to the case (or to a case merged into it), newest first, with breach counts."""
+    qs = Order.objects.filter(Q(case_links__case=case) | Q(case_links__case__merged_into=case)).distinct()
+    return list(qs.select_related("issuing_unit").annotate(breach_count=Count("breaches", distinct=True)).order_by("-starts_at", "-id"))
+
+
+def breaches_after(case: Case, at: dt.datetime | None) -> QuerySet[Breach]:
+    """Breaches of the case's orders recorded after ``at`` (the last risk assessment): the risk app
+    makes a reassessment due at once when there are any."""
+    qs = Breach.objects.filter(order__case_links__case=case)
+    if at is not None:
+        qs = qs.filter(recorded_at__gt=at)
+    return qs.distinct().order_by("recorded_at", "id")
+
+
+def order_counts_for_offender(offender_cluster_id: int | None) -> tuple[int, int]:
+    """(orders issued to the offender, of which breached), across the registry: for flags and the
+    risk pre-fill, never with names or dates."""
+    if offender_cluster_id is None:
+        return 0, 0
+    # Restricted cases appear in no flag outside oversight (DESIGN §10): their orders are not counted.
+    orders = Order.objects.filter(offender__cluster_id=offender_cluster_id).exclude(case_links__case__restricted=True)
+    return orders.count(), orders.filter(breaches__isnull=False).distinct().count()
+
+
+def visible_people(actor: User, people: list[Person]) -> set[int]:
+    """The persons the actor knows through a case they may see: its victim or a child who witnessed."""
+    cases = cases_visible_to(actor)
+    ids = [p.pk for p in people]
+    victims = set(cases.filter(victim_id__in=ids).values_list("victim_id", flat=True))
+    children = set(
+        Party.objects.filter(person_id__in=ids, role=PartyRole.CHILD_WITNESS, incident__cases__in=cases).values_list("person_id", flat=True)
+    )
+    return victims | children
+
+
+def protected_rows(actor: User, order: Order, viewer: Viewer) -> list[dict[str, Any]]:
+    """The persons the order protects, by name where the actor may see them; a person known only
+    through a case the actor does not hold is counted, never named (DESIGN §5)."""
+    people = list(order.protected.order_by("pk"))
+    known = visible_people(actor, people)
+    rows = []
+    for p in people:
+        if p.pk in known:
+            name = mask(viewer, {"protected_name": p.full_name}, ORDER_POLICY)["protected_name"]
+            rows.append({"person": p, "name": name, "known": True})
+        else:
+            rows.append({"person": None, "name": "", "known": False})
+    return rows
+
+
+def offender_fields(order: Order, viewer: Viewer) -> dict[str, Any]:
+    return mask(viewer, {"offender_name": order.offender.full_name, "offender_birth_date": order.offender.birth_date}, ORDER_POLICY)
+
+
+def narrative(viewer: Viewer, text: str) -> Any:
+    return mask(viewer, {"narrative": text}, ORDER_POLICY)["narrative"]
+
+
+# --- the court docket --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Docket:
+    specialised: bool
+    orders_ending: list[Order]
+    orders_recent: list[Order]
+    decisions: list[CourtDecision]
+
+
+def court_docket(actor: User, *, days: int = DOCKET_DAYS) -> Docket:
+    """A court's work: court orders on the cases it holds, those ending soon first, and its decisions."""
+    now = clock.now()
+    visible = cases_visible_to(actor)
+    court_orders = Order.objects.filter(kind__in=[k.value for k in COURT_KINDS]).filter(
+        Q(issuing_unit_id=actor.unit_id or 0) | Q(case_links__case__in=visible)
+    ).distinct().select_related("issuing_unit")
+    ending = court_orders.filter(status__in=["issued", "served", "active", "extended"], ends_at__gt=now, ends_at__lte=now + timedelta(days=days))
+    recent = court_orders.filter(issued_at__gte=now - timedelta(days=days))
+    unit_id = actor.unit_id or 0
+    decisions = CourtDecision.objects.filter(court_unit_id=unit_id).select_related("case").order_by("-decided_on", "-id")
+    return Docket(
+        specialised=SpecialisedCourt.objects.filter(unit_id=unit_id).exists(),
+        orders_ending=list(ending.order_by("ends_at")[:200]),
+        orders_recent=list(recent.order_by("-issued_at")[:200]),
+        decisions=list(decisions[:200]),
+    )
+
+
+# --- national figures -----------------------------------------------------------------------------------
+
+
+def order_figures(*, since: dt.datetime | None = None, until: dt.datetime | None = None) -> dict[str, Any]:
+    """Counts for the analytics: orders by kind (each order once, however many cases it joins),
+    breached orders, court decisions by kind and criminal cases registered in the period."""
+    orders = Order.objects.all()
+    decisions = CourtDecision.objects.all()
+    criminal = CriminalCase.objects.all()
+    if since is not None:
+        orders = orders.filter(issued_at__gte=since)
+        decisions = decisions.filter(decided_on__gte=since.date())
+        criminal = criminal.filter(registered_on__gte=since.date())
+    if until is not None:
+        orders = orders.filter(issued_at__lt=until)
+        decisions = decisions.filter(decided_on__lt=until.date())
+        criminal = criminal.filter(registered_on__lt=until.date())
+    return {
+        "orders": orders.count(),
+        "orders_by_kind": dict(orders.values_list("kind").annotate(n=Count("id")).order_by()),
+        "orders_breached": orders.filter(breaches__isnull=False).distinct().count(),
+        "court_decisions": decisions.count(),
+        "court_decisions_by_kind": dict(decisions.values_list("kind").annotate(n=Count("id")).order_by()),
+        "criminal_cases": criminal.count(),
+    }

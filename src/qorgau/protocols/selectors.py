@@ -1,0 +1,89 @@
+"""Reads of tasks: one task through its unit's gate, the unit's work queue, unrouted tasks.
+
+A task belongs to the unit it was given to: only that unit's users who work cases see it, and a
+task of another unit is "not found", as a case one may not see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+
+from qorgau.accounts.models import User
+from qorgau.accounts.roles import Capability
+from qorgau.cases.models import Case
+from qorgau.core import clock
+from qorgau.core.errors import NotFound
+from qorgau.protocols.models import LIVE_STATUSES, Task
+
+QUEUE_LIMIT = 300
+
+
+def _tasks() -> QuerySet[Task]:
+    return Task.objects.select_related("case", "duty__version__protocol", "duty__agency_kind", "unit")
+
+
+def unit_tasks(actor: User) -> QuerySet[Task]:
+    """Every task of the actor's unit (any status); none for a user who does not work cases."""
+    if actor.unit_id is None or not actor.can(Capability.WORK_CASES):
+        return Task.objects.none()
+    return _tasks().filter(unit_id=actor.unit_id)
+
+
+def task_get_for(actor: User, task_id: int) -> Task:
+    """A task of the actor's unit; NotFound alike for a missing task and another unit's."""
+    task = unit_tasks(actor).filter(pk=task_id).first()
+    if task is None:
+        raise NotFound()
+    return task
+
+
+@dataclass
+class Queue:
+    overdue: list[Task] = field(default_factory=list)
+    today: list[Task] = field(default_factory=list)
+    upcoming: list[Task] = field(default_factory=list)
+    reassessments: list[Any] = field(default_factory=list)  # risk.selectors.DueRow
+
+
+def _end_of_day(at: dt.datetime, zone: str) -> dt.datetime:
+    local = clock.local(at, zone)
+    return (local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)).astimezone(clock.UTC)
+
+
+def queue_for(actor: User, *, with_reassessments: bool = True) -> Queue:
+    """The unit's live tasks: overdue, due today (in the unit's time zone), later; with the risk
+    reassessments due, read-only, as their own section."""
+    queue = Queue()
+    if actor.unit_id is None or not actor.can(Capability.WORK_CASES):
+        return queue
+    now = clock.now()
+    end_of_today = _end_of_day(now, actor.unit.timezone if actor.unit else "UTC")
+    for task in unit_tasks(actor).filter(status__in=LIVE_STATUSES).order_by("due_at", "id")[:QUEUE_LIMIT]:
+        if task.due_at <= now:
+            queue.overdue.append(task)
+        elif task.due_at < end_of_today:
+            queue.today.append(task)
+        else:
+            queue.upcoming.append(task)
+    if with_reassessments and actor.can(Capability.ASSESS_RISK):
+        from qorgau.risk.selectors import reassessments_due
+
+        queue.reassessments = reassessments_due(actor)
+    return queue
+
+
+def tasks_unrouted() -> QuerySet[Task]:
+    """Tasks for which no unit of the duty's agency kind was found: the administrator must route
+    them (or create the missing unit)."""
+    return _tasks().filter(unit__isnull=True).order_by("created_at", "id")
+
+
+def case_tasks(case: Case) -> list[Task]:
+    """Every task on a case, for those who passed the case gate: who holds what, and why a unit
+    declined. Call only after ``case_get_for``."""
+    return list(_tasks().filter(case=case).order_by("-created_at", "-id"))

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from qorgau.protocols import views
+
+app_name = "protocols"
+
+urlpatterns = [
+    path("queue/", views.queue_view, name="queue"),
+    path("tasks/<int:task_id>/", views.task_view, name="task"),
+    path("case/<int:case_id>/", views.case_tasks_view, name="case_tasks"),
+    path("unrouted/", views.unrouted_view, name="unrouted"),
+]
