@@ -18,6 +18,14 @@ ROWS: dict[str, list[Check]] = {
         Check("POST", "/protocols/tasks/999999/", with_capability(W, 404), data={"action": "accept", "version": "1"}),
     ],
     "protocols/case/<int:case_id>/": [Check("GET", "/protocols/case/999999/", with_capability(W, 404))],
+    "protocols/referrals/<int:task_id>/": [
+        Check("GET", "/protocols/referrals/999999/", with_capability(W, 404)),
+        Check("POST", "/protocols/referrals/999999/", with_capability(W, 404), data={"action": "consent", "version": "1"}),
+    ],
+    "protocols/consents/<int:consent_id>/withdraw/": [
+        Check("GET", "/protocols/consents/999999/withdraw/", with_capability(W, 404)),
+        Check("POST", "/protocols/consents/999999/withdraw/", with_capability(W, 404), data={"reason": "matrix"}),
+    ],
     "protocols/unrouted/": [Check("GET", "/protocols/unrouted/", with_capability(Capability.MANAGE_REFERENCE))],
     "api/v1/tasks": [Check("GET", "/api/v1/tasks", with_capability(W, anon=API_UNAUTHENTICATED))],
     "api/v1/tasks/<task_id>/accept": [

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from qorgau.cases.models import Report
 from qorgau.protocols.definitions import (
     FILES_DIR,
     ProtocolFileError,
@@ -91,12 +92,13 @@ def test_a_new_version_takes_over_and_an_event_still_fires_once(reference, inspe
 
     protocols_load()
     case = make_case(inspector)
-    first = fire(trigger="report_registered", case=case, actor=inspector, key="report:1")
+    key = f"report:{Report.objects.get(incident__cases=case).pk}"  # the event registration fired already
+    first = fire(trigger="report_registered", case=case, actor=inspector, key=key)
     newer = changed(hours=12)
     newer["version"] = 2
     version, created = protocol_file_load(raw(newer))
     assert created and version.status == VersionStatus.PUBLISHED
     assert ProtocolVersion.objects.filter(status=VersionStatus.PUBLISHED).count() == 1
     assert Duty.objects.get(version=version, code="police_check_report").hours == 12
-    again = fire(trigger="report_registered", case=case, actor=inspector, key="report:1")
+    again = fire(trigger="report_registered", case=case, actor=inspector, key=key)
     assert {t.pk for t in again} == {t.pk for t in first} and Task.objects.count() == 2

@@ -48,12 +48,13 @@ def test_duty_grants_worker_scope_and_notifies(case, inspector, make_user):
 
 @pytest.mark.django_db
 def test_fire_twice_creates_nothing_twice(case, inspector):
-    first = fire(trigger="report_registered", case=case, actor=inspector, key="report:1")
-    again = fire(trigger="report_registered", case=case, actor=inspector, key="report:1")
+    key = f"report:{Report.objects.get(incident__cases=case).pk}"  # the event registration fired already
+    first = fire(trigger="report_registered", case=case, actor=inspector, key=key)
+    again = fire(trigger="report_registered", case=case, actor=inspector, key=key)
     assert [t.pk for t in first] == [t.pk for t in again]
     assert Task.objects.count() == 2
     assert CaseEvent.objects.filter(case=case, kind=EventKind.TASK_CREATED).count() == 2
-    other = fire(trigger="report_registered", case=case, actor=inspector, key="report:2")
+    other = fire(trigger="report_registered", case=case, actor=inspector, key="test:another-event")
     assert Task.objects.count() == 4 and {t.pk for t in other}.isdisjoint({t.pk for t in first})
 
 

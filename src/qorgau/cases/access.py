@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from qorgau.accounts.access import viewer_for
-from qorgau.accounts.masks import Scope, Viewer
+from qorgau.accounts.masks import Scope, Sensitivity, Viewer
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Role
 from qorgau.cases.models import Case, Grant
@@ -53,7 +53,13 @@ def case_get_for(actor: User, case_id: int, *, request: HttpRequest | None = Non
         audit_record(actor=actor, action=AuditAction.DENIED, target_type="case", target_id=case_id, request=request, outcome="refused")
         raise NotFound()
     audit_record(actor=actor, action=AuditAction.READ, target_type="case", target_id=case.pk, request=request)
-    return case, viewer_for(actor, scope=scope)
+    consented: frozenset[Sensitivity] = frozenset()
+    if scope is Scope.CONSENT:
+        # A referral's unit sees what her recorded consent covers (DESIGN §5, §10).
+        from qorgau.protocols.consent import consented_for
+
+        consented = consented_for(actor.unit_id, case.pk)
+    return case, viewer_for(actor, scope=scope, consented=consented)
 
 
 def case_get_by_number_for(actor: User, number: str, *, request: HttpRequest | None = None) -> tuple[Case, Viewer]:

@@ -46,6 +46,7 @@ from qorgau.core.models import AuditAction
 from qorgau.orders.views import orders_context
 from qorgau.people.models import IinStatus, Person
 from qorgau.people.services import PersonInput
+from qorgau.protocols.selectors import case_referrals
 from qorgau.risk.safety_plan import safety_plan_context
 from qorgau.risk.views import risk_context
 
@@ -354,6 +355,8 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
         **risk_context(user, case, viewer),
         **safety_plan_context(user, case, viewer),
         **orders_context(user, case, viewer),
+        # Other agencies' referrals: for units working on the case, not for a consent-scope unit.
+        "referrals": case_referrals(case) if viewer.scope in (Scope.FULL, Scope.WORKER) else [],
     }
     return context
 

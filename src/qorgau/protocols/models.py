@@ -177,3 +177,70 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"task {self.pk} ({self.duty.code}) on case {self.case_id}"
+
+
+# --- her consent to a referral, and the override (DESIGN §5, §10) ------------------------------------
+
+
+class ConsentHow(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("By phone")
+    WRITTEN = "written", _("In writing")
+
+
+class Consent(models.Model):
+    """Her consent to one referral: to which unit, for what purpose, and which kinds of her data the
+    receiving unit may see (the mask layer's ``consented`` set). The grant it gave is kept so that
+    withdrawing the consent ends exactly that grant. Nothing is deleted: a withdrawal is dated."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="consents")
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="consents")
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")  # the receiving unit
+    purpose = EncryptedTextField()  # free text may name people: encrypted
+    shares_identity = models.BooleanField(default=False)
+    shares_contact = models.BooleanField(default=False)
+    shares_whereabouts = models.BooleanField(default=False)
+    shares_narrative = models.BooleanField(default=False)
+    how = models.CharField(max_length=10, choices=ConsentHow.choices)
+    given_at = models.DateTimeField()
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    grant = models.ForeignKey("cases.Grant", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    withdraw_reason = EncryptedTextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-given_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["task"], condition=Q(withdrawn_at__isnull=True), name="consent_one_live_per_task"),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True)
+                | Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False),
+                name="consent_withdrawal_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"consent {self.pk} for task {self.task_id}"
+
+
+class OverrideGround(models.TextChoices):
+    CHILD = "child", _("The victim is a child")
+    CRITICAL = "critical", _("The case's risk level is critical")
+
+
+class ReferralOverride(models.Model):
+    """A referral opened without her consent: allowed only for a child or at the critical level, with
+    a written reason. The receiving unit sees her identity and contact only (enough to reach her)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    task = models.OneToOneField(Task, on_delete=models.PROTECT, related_name="override")
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
+    ground = models.CharField(max_length=10, choices=OverrideGround.choices)
+    reason = EncryptedTextField()
+    by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    grant = models.ForeignKey("cases.Grant", on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"override of task {self.task_id} ({self.ground})"

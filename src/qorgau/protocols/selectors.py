@@ -87,3 +87,21 @@ def case_tasks(case: Case) -> list[Task]:
     """Every task on a case, for those who passed the case gate: who holds what, and why a unit
     declined. Call only after ``case_get_for``."""
     return list(_tasks().filter(case=case).order_by("-created_at", "-id"))
+
+
+@dataclass
+class ReferralRow:
+    task: Task
+    consent: Any = None  # the live Consent, if any
+    override: Any = None  # the ReferralOverride, if any
+
+
+def case_referrals(case: Case) -> list[ReferralRow]:
+    """The referrals on a case with her live consent or the override that opened each, for the case
+    page's partial (``protocols/_case_referrals.html``). Call only after ``case_get_for``."""
+    from qorgau.protocols.models import Consent, Mode, ReferralOverride
+
+    tasks = list(_tasks().filter(case=case, mode=Mode.REFERRAL).order_by("-created_at", "-id"))
+    consents = {c.task_id: c for c in Consent.objects.filter(case=case, withdrawn_at__isnull=True)}
+    overrides = {o.task_id: o for o in ReferralOverride.objects.filter(case=case)}
+    return [ReferralRow(task=t, consent=consents.get(t.pk), override=overrides.get(t.pk)) for t in tasks]

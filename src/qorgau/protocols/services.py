@@ -33,6 +33,10 @@ _ALLOWED = {
 
 def _transition(*, actor: User, task_id: int, version: int, action: str, to: TaskStatus, event_reason: str = "", **fields: str) -> Task:
     task = task_get_for(actor, task_id)
+    if task.status == TaskStatus.AWAITING_CONSENT:
+        raise Invalid(fields={"status": [_(
+            "This referral waits for her consent: a unit working on the case must record her consent (or an override) first."
+        )]})
     if task.status not in _ALLOWED[action]:
         raise Invalid(fields={"status": [_("This task is %(status)s: it cannot be changed that way.") % {"status": task.get_status_display()}]})
     at = clock.now()
@@ -77,14 +81,16 @@ def task_done(*, actor: User, task_id: int, version: int, outcome: str) -> Task:
 @transaction.atomic
 def task_decline(*, actor: User, task_id: int, version: int, reason: str) -> Task:
     """The unit declines the task with a reason; the unit that holds the case is told, and the grant
-    the task gave ends unless the unit still has another live task on the case."""
+    the task (or her consent to a referral) gave ends unless the unit still has another live task on the case."""
     reason = _text(reason, "reason", required=True)
     task = _transition(actor=actor, task_id=task_id, version=version, action="decline", to=TaskStatus.DECLINED,
                        decline_reason=reason, event_reason=reason)
     unit = task.unit
     assert unit is not None  # an unrouted task is nobody's to decline
     if not Task.objects.filter(case=task.case, unit=unit, status__in=LIVE_STATUSES).exists():
-        grants_in_force().filter(case=task.case, unit=unit, reason=GrantReason.TASK).update(until=clock.now())
+        grants_in_force().filter(case=task.case, unit=unit, reason__in=[GrantReason.TASK, GrantReason.REFERRAL]).update(
+            until=clock.now()
+        )
     holder = task.case.holding_unit
     if holder.pk != unit.pk:
         notify(recipients=unit_workers(holder), kind=NotificationKind.TASK_DECLINED, target_type="task", target_id=task.pk)

@@ -7,6 +7,7 @@ Thin views: reads through ``protocols.selectors`` and the case gate, writes thro
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -19,10 +20,10 @@ from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
 from qorgau.cases.access import case_get_for
 from qorgau.core import clock
-from qorgau.core.errors import Invalid
-from qorgau.protocols import selectors, services
-from qorgau.protocols.forms import TaskActionForm
-from qorgau.protocols.models import LIVE_STATUSES, Task, TaskStatus
+from qorgau.core.errors import Invalid, NotFound
+from qorgau.protocols import consent, selectors, services
+from qorgau.protocols.forms import ConsentForm, OverrideForm, TaskActionForm, WithdrawForm
+from qorgau.protocols.models import LIVE_STATUSES, Consent, Task, TaskStatus
 
 DONE_MESSAGES = {
     "accept": _("You accepted the task. It stays in your queue until it is done."),
@@ -86,7 +87,9 @@ def task_view(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_GET
 def case_tasks_view(request: HttpRequest, case_id: int) -> HttpResponse:
     case, _viewer = case_get_for(_user(request), case_id, request=request)
-    return render(request, "protocols/case_tasks.html", {"case": case, "tasks": selectors.case_tasks(case)})
+    return render(request, "protocols/case_tasks.html", {
+        "case": case, "tasks": selectors.case_tasks(case), "referrals": selectors.case_referrals(case),
+    })
 
 
 @login_required
@@ -94,3 +97,82 @@ def case_tasks_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 def unrouted_view(request: HttpRequest) -> HttpResponse:
     return render(request, "protocols/unrouted.html", {"tasks": list(selectors.tasks_unrouted()[:500])})
+
+
+# --- her consent to a referral ------------------------------------------------------------------------
+
+
+def _field_errors(form: forms.Form, exc: Invalid) -> None:
+    for name, errors in exc.fields.items():
+        for e in errors:
+            form.add_error(name if name in form.fields else None, e)
+
+
+def _referral_page(request: HttpRequest, task: Task, consent_form: ConsentForm | None = None,
+                   override_form: OverrideForm | None = None, *, status: int = 200) -> HttpResponse:
+    return render(request, "protocols/referral.html", {
+        "task": task,
+        "consent_form": consent_form or ConsentForm(initial={"version": task.version}),
+        "override_form": override_form or OverrideForm(initial={"version": task.version}),
+        "ground": consent.override_ground(task.case),
+        "waiting": task.status == TaskStatus.AWAITING_CONSENT,
+        "referral": next((r for r in selectors.case_referrals(task.case) if r.task.pk == task.pk), None),
+    }, status=status)
+
+
+@login_required
+@capability_required(Capability.WORK_CASES)
+@require_http_methods(["GET", "HEAD", "POST"])
+def referral_view(request: HttpRequest, task_id: int) -> HttpResponse:
+    """A unit working on the case records her consent to a referral, or an override."""
+    user = _user(request)
+    task = consent.referral_get_for(user, task_id)
+    if request.method != "POST":
+        return _referral_page(request, task)
+    if request.POST.get("action") == "override":
+        oform = OverrideForm(request.POST)
+        if not oform.is_valid():
+            return _referral_page(request, task, override_form=oform, status=422)
+        try:
+            consent.referral_override(actor=user, task_id=task.pk, version=oform.cleaned_data["version"], reason=oform.cleaned_data["reason"])
+        except Invalid as exc:
+            _field_errors(oform, exc)
+            return _referral_page(request, task, override_form=oform, status=422)
+        messages.success(request, _("The referral was opened without her consent; the override and its reason are recorded."))
+        return redirect("protocols:referral", task_id=task.pk)
+    cform = ConsentForm(request.POST)
+    if not cform.is_valid():
+        return _referral_page(request, task, consent_form=cform, status=422)
+    data = cform.cleaned_data
+    try:
+        consent.referral_consent_record(
+            actor=user, task_id=task.pk, version=data["version"], purpose=data["purpose"], how=data["how"],
+            identity=data["identity"], contact=data["contact"], whereabouts=data["whereabouts"], narrative=data["narrative"],
+        )
+    except Invalid as exc:
+        _field_errors(cform, exc)
+        return _referral_page(request, task, consent_form=cform, status=422)
+    messages.success(request, _("Her consent is recorded; the receiving unit has been told and sees only what she agreed to share."))
+    return redirect("protocols:referral", task_id=task.pk)
+
+
+@login_required
+@capability_required(Capability.WORK_CASES)
+@require_http_methods(["GET", "HEAD", "POST"])
+def consent_withdraw_view(request: HttpRequest, consent_id: int) -> HttpResponse:
+    user = _user(request)
+    row = Consent.objects.select_related("task__duty", "case").filter(pk=consent_id).first()
+    if row is None:
+        raise NotFound()
+    case_get_for(user, row.case_id, request=request)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent.consent_withdraw(actor=user, consent_id=row.pk, reason=form.cleaned_data["reason"])
+        except Invalid as exc:
+            _field_errors(form, exc)
+        else:
+            messages.success(request, _("Her consent is withdrawn: the receiving unit no longer sees the case."))
+            return redirect("protocols:case_tasks", case_id=row.case_id)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "protocols/consent_withdraw.html", {"consent": row, "form": form}, status=status)
