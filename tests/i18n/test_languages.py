@@ -149,6 +149,9 @@ def _private_strings(language: str) -> list[str]:
     for report in Report.objects.all():
         values.update(v for v in (report.narrative, report.number) if v)
     values.update(n for n in Case.objects.values_list("number", flat=True) if n)
+    from qorgau.orders.models import Order
+
+    values.update(n for n in Order.objects.values_list("number", flat=True) if n)
     values.update(n for n in Incident.objects.values_list("locality", flat=True) if n)
     values.update(n for n in Region.objects.values_list(f"name_{language}", flat=True) if n)
     values.update(n for n in District.objects.values_list(f"name_{language}", flat=True) if n)
@@ -189,6 +192,7 @@ class Walker:
                 "new": Role.POLICE_INSPECTOR,
                 "supervisor": Role.POLICE_SUPERVISOR,
                 "reviewer": Role.DQ_REVIEWER,
+                "judge": Role.JUDGE,
             }[key]
             user = self._make_user(role, username=f"walker_{key}")
             if key == "new":  # a first sign-in: no authenticator yet
@@ -336,6 +340,34 @@ def _sign_incomplete(w: Walker, lang: str):
     return w.signed_in("inspector", lang).post(f"/risk/assessments/{draft.pk}/", {"row_version": str(draft.row_version), "action": "sign"})
 
 
+def _protocol_tasks(w: Walker) -> int:
+    """The national protocol fired on the walker's case; the id of the police task it gave."""
+    from qorgau.cases.models import Case
+    from qorgau.protocols.definitions import protocols_load
+    from qorgau.protocols.engine import fire
+
+    protocols_load()
+    case = Case.objects.get(pk=_case_id(w))
+    tasks = fire(trigger="report_registered", case=case, actor=w.user("inspector"), key="walker:1")
+    return next(t.pk for t in tasks if t.unit_id == w.user("inspector").unit_id)
+
+
+def _order(w: Walker) -> int:
+    """A police order for the walker's case, issued and served."""
+    from qorgau.cases.models import Case
+    from qorgau.core import clock
+    from qorgau.orders.models import Order
+    from qorgau.orders.services import OrderInput, order_issue, order_serve
+
+    case = Case.objects.get(pk=_case_id(w))
+    found = Order.objects.filter(case_links__case=case).first()
+    if found is not None:
+        return found.pk
+    inspector = w.user("inspector")
+    order = order_issue(actor=inspector, case=case, data=OrderInput(kind="police", protected_ids=[case.victim_id], starts_at=clock.now(), ban_contact=True))
+    return order_serve(actor=inspector, order=order, version=order.version).pk
+
+
 def _dash_version() -> int:
     from qorgau.risk.models import InstrumentVersion
 
@@ -409,6 +441,14 @@ PAGES: dict[str, tuple[int, Callable[[Walker, str], object]]] = {
     "risk-validation": (200, lambda w, lang: (_risk_ready(), w.signed_in("admin", lang).get("/risk/validation/"))[1]),
     "safety-plan-new": (200, lambda w, lang: w.signed_in("inspector", lang).get(f"/risk/case/{_case_id(w)}/safety-plan/")),
     "safety-plan-print": (200, lambda w, lang: w.signed_in("inspector", lang).get(f"/risk/case/{_safety_plan_case(w)}/safety-plan/print/?lang={lang}")),
+    "work-queue": (200, lambda w, lang: (_protocol_tasks(w), w.signed_in("inspector", lang).get("/protocols/queue/"))[1]),
+    "task": (200, lambda w, lang: w.signed_in("inspector", lang).get(f"/protocols/tasks/{_protocol_tasks(w)}/")),
+    "case-tasks": (200, lambda w, lang: (_protocol_tasks(w), w.signed_in("inspector", lang).get(f"/protocols/case/{_case_id(w)}/"))[1]),
+    "order": (200, lambda w, lang: w.signed_in("inspector", lang).get(f"/orders/{_order(w)}/")),
+    "order-print": (200, lambda w, lang: w.signed_in("inspector", lang).get(f"/orders/{_order(w)}/print/?lang={lang}")),
+    "docket": (200, lambda w, lang: (_order(w), w.signed_in("judge", lang).get("/orders/docket/"))[1]),
+    "order-new": (200, lambda w, lang: w.signed_in("inspector", lang).get(f"/orders/case/{_case_id(w)}/new/")),
+    "order-new-empty-form": (422, lambda w, lang: w.signed_in("inspector", lang).post(f"/orders/case/{_case_id(w)}/new/", {})),
     "404-anonymous": (404, lambda w, lang: w.anonymous(lang).get("/no-such-page/")),
     "404-signed-in": (404, lambda w, lang: w.signed_in("admin", lang).get("/no-such-page/")),
 }
