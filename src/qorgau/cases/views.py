@@ -26,6 +26,7 @@ from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
 from qorgau.cases import selectors, services
 from qorgau.cases.access import case_get_for
+from qorgau.cases.conflict import case_conflict
 from qorgau.cases.forms import (
     AddUnitForm,
     BreakGlassForm,
@@ -378,18 +379,9 @@ def case_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 def _conflict(request: HttpRequest, case_id: int, *, what: str, action: str, mine: list[tuple[str, str]],
               stored: list[tuple[str, str]], resubmit: dict[str, Any]) -> HttpResponse:
-    """The edit conflict page: what the user submitted beside what is stored now (re-read through
-    the gate), and a button that applies the user's values on the current version."""
+    """The edit conflict page for a change of the case (re-read through the gate)."""
     case, _viewer = case_get_for(_user(request), case_id, request=request)
-    context = {
-        "case": case,
-        "what": what,
-        "action": action,
-        "mine": mine,
-        "stored": stored,
-        "resubmit": [(k, item) for k, v in resubmit.items() for item in (v if isinstance(v, list) else [v])],
-    }
-    return render(request, "cases/conflict.html", context, status=409)
+    return case_conflict(request, case, what=what, action=action, mine=mine, stored=stored, resubmit=resubmit)
 
 
 def _state_label(value: str) -> str:

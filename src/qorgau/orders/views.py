@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from qorgau.accounts.masks import MASKED, Viewer, mask
 from qorgau.accounts.models import User
 from qorgau.cases.access import case_get_for
+from qorgau.cases.conflict import conflict_response
 from qorgau.cases.models import Case
 from qorgau.cases.selectors import CASE_POLICY
 from qorgau.core import clock
@@ -163,7 +165,7 @@ def _page(request: HttpRequest, order: Order, case: Case, viewer: Viewer, *, for
     return render(request, "orders/order.html", context, status=status)
 
 
-def _conflict(request: HttpRequest, order: Order, *, what: str, action: str, mine: list[tuple[str, str]], resubmit: dict[str, Any]) -> HttpResponse:
+def _conflict(request: HttpRequest, order: Order, *, what: str, mine: list[tuple[str, str]], resubmit: dict[str, Any]) -> HttpResponse:
     """Someone changed the order after the user opened it: both versions, and a button that applies
     the user's change on the current one."""
     order.refresh_from_db()
@@ -171,9 +173,12 @@ def _conflict(request: HttpRequest, order: Order, *, what: str, action: str, min
         (_("Status"), order.get_status_display()),
         (_("In force until"), clock.local(order.ends_at, order.issuing_unit.timezone).strftime("%d.%m.%Y %H:%M")),
     ]
-    context = {"order": order, "what": what, "action": action, "mine": mine, "stored": stored,
-               "resubmit": [(k, v) for k, v in {**resubmit, "version": order.version}.items()]}
-    return render(request, "orders/conflict.html", context, status=409)
+    message = _(
+        "Someone else changed %(what)s %(number)s after you opened it. Your change was not saved. Compare the two versions and choose."
+    ) % {"what": what, "number": order.number}
+    here = reverse("orders:detail", args=[order.pk])
+    return conflict_response(request, message=message, form_action=here, back_url=here, mine=mine, stored=stored,
+                             resubmit={**resubmit, "version": order.version})
 
 
 def _post(request: HttpRequest, order: Order, case: Case, viewer: Viewer) -> HttpResponse:
@@ -186,7 +191,7 @@ def _post(request: HttpRequest, order: Order, case: Case, viewer: Viewer) -> Htt
             try:
                 services.order_serve(actor=user, order=order, version=c["version"], served_at=c.get("served_at"))
             except Conflict:
-                return _conflict(request, order, what=_("the order"), action="serve", mine=[(_("Action"), _("Served on him"))], resubmit={"action": "serve"})
+                return _conflict(request, order, what=_("the order"), mine=[(_("Action"), _("Served on him"))], resubmit={"action": "serve"})
             except Invalid as exc:
                 _errors(form, exc)
             else:
@@ -201,7 +206,7 @@ def _post(request: HttpRequest, order: Order, case: Case, viewer: Viewer) -> Htt
                 services.order_extend(actor=user, order=order, version=c["version"], ends_at=c["ends_at"], reason=c["reason"])
             except Conflict:
                 mine = [(_("New end"), request.POST.get("ends_at", "")), (_("Reason"), c["reason"])]
-                return _conflict(request, order, what=_("the order"), action="extend", mine=mine,
+                return _conflict(request, order, what=_("the order"), mine=mine,
                                  resubmit={"action": "extend", "ends_at": request.POST.get("ends_at", ""), "reason": c["reason"]})
             except Invalid as exc:
                 _errors(form, exc)
@@ -216,7 +221,7 @@ def _post(request: HttpRequest, order: Order, case: Case, viewer: Viewer) -> Htt
             try:
                 services.order_revoke(actor=user, order=order, version=c["version"], reason=c["reason"])
             except Conflict:
-                return _conflict(request, order, what=_("the order"), action="revoke", mine=[(_("Reason"), c["reason"])],
+                return _conflict(request, order, what=_("the order"), mine=[(_("Reason"), c["reason"])],
                                  resubmit={"action": "revoke", "reason": c["reason"]})
             except Invalid as exc:
                 _errors(form, exc)

@@ -16,7 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.cases.models import Case, Incident, Party, PartyRole, Relationship
-from qorgau.cases.selectors import RepeatCounts, pair_repeat_counts
+from qorgau.cases.selectors import RepeatCounts, pair_history, pair_repeat_counts
 from qorgau.core import clock
 
 
@@ -35,8 +35,6 @@ class Context:
 
     @cached_property
     def pair_incidents_6_months(self) -> int:
-        from qorgau.cases.selectors import pair_history
-
         return pair_history(self.case).incidents_6_months
 
     def offender_prior(self) -> bool:

@@ -130,8 +130,8 @@ def _level_checked(actor: User, computed: Level, final_level: str, reason: str) 
 
 
 def _policy_days(level: Level | str) -> int:
-    policy = LevelPolicy.objects.filter(level=level).first()
-    return policy.reassess_days if policy else {"low": 60, "medium": 30, "high": 7, "critical": 3}[str(level)]
+    """Days to the next reassessment: configuration (risk/policy.json, loaded by load-reference)."""
+    return LevelPolicy.objects.get(level=level).reassess_days
 
 
 def case_risk_refresh(case: Case) -> CaseRisk | None:

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -231,13 +232,7 @@ def measure_view(request: HttpRequest, case_id: int) -> HttpResponse:
         for field_errors in form.errors.values():
             for message in field_errors:
                 messages.error(request, str(message))
-    return redirect(f"{case_page(case_id)}#risk")
-
-
-def case_page(case_id: int) -> str:
-    from django.urls import reverse
-
-    return reverse("cases:detail", kwargs={"case_id": case_id})
+    return redirect(reverse("cases:detail", kwargs={"case_id": case_id}) + "#risk")
 
 
 # --- the unit's reassessments ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from qorgau.accounts.masks import MASKED, Viewer
 from qorgau.accounts.models import User
 from qorgau.cases.access import case_get_for
+from qorgau.cases.conflict import case_conflict
 from qorgau.cases.models import Case
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -115,15 +116,8 @@ def _conflict(request: HttpRequest, case_id: int, data: SafetyPlanInput) -> Http
         **{n: getattr(data, n) for n in TEXTS},
         "documents": sorted(data.documents),
     }
-    context = {
-        "case": case,
-        "what": _("the safety plan"),
-        "action": "risk:safety_plan",
-        "mine": _summary(data),
-        "stored": stored_rows,
-        "resubmit": [(k, item) for k, v in resubmit.items() for item in (v if isinstance(v, list) else [v])],
-    }
-    return render(request, "cases/conflict.html", context, status=409)
+    return case_conflict(request, case, what=_("the safety plan"), action="risk:safety_plan", mine=_summary(data),
+                         stored=stored_rows, resubmit=resubmit)
 
 
 @login_required
