@@ -33,6 +33,8 @@ def test_every_personal_field_is_encrypted():
     assert found == {
         ("accounts.User", "full_name", "accounts.user.full_name"),
         ("accounts.User", "iin", "accounts.user.iin"),
+        ("accounts.User", "email", "accounts.user.email"),
+        ("accounts.User", "phone", "accounts.user.phone"),
         ("cases.Attachment", "filename", "cases.attachment.filename"),
         ("cases.Case", "state_reason", "cases.case.state_reason"),
         ("cases.CaseEvent", "reason", "cases.caseevent.reason"),
@@ -48,6 +50,8 @@ def test_every_personal_field_is_encrypted():
         ("protocols.ReferralOverride", "reason", "protocols.referraloverride.reason"),
         ("protocols.Task", "decline_reason", "protocols.task.decline_reason"),
         ("protocols.Task", "outcome", "protocols.task.outcome"),
+        ("protocols.Task", "title", "protocols.task.title"),
+        ("protocols.Task", "instructions", "protocols.task.instructions"),
         ("risk.Assessment", "level_reason", "risk.assessment.level_reason"),
         ("risk.LevelChange", "reason", "risk.levelchange.reason"),
         ("risk.MeasureRecord", "note", "risk.measurerecord.note"),

@@ -44,11 +44,13 @@ def _tokens() -> dict[tuple[int, str], str]:
     """Every stored (non-null) encrypted value, read with plain SQL."""
     qn = connection.ops.quote_name
     with connection.cursor() as cur:
-        cur.execute(f"SELECT {qn('id')}, {qn('full_name')}, {qn('iin')} FROM {qn(User._meta.db_table)}")
+        cur.execute(f"SELECT {qn('id')}, {qn('full_name')}, {qn('iin')}, {qn('email')}, {qn('phone')} FROM {qn(User._meta.db_table)}")
         rows = cur.fetchall()
     found = {}
-    for pk, name, iin in rows:
+    for pk, name, iin, email, phone in rows:
         found[(pk, "full_name")] = name
+        found[(pk, "email")] = email  # blank but encrypted, like the name
+        found[(pk, "phone")] = phone
         if iin is not None:
             found[(pk, "iin")] = iin
     return found
@@ -80,7 +82,7 @@ def old_users(settings, make_user) -> dict[int, tuple[str, str | None]]:
 @pytest.mark.django_db
 def test_rotation_moves_every_value_to_the_new_key_and_keeps_it_readable(settings, old_users):
     before = _tokens()
-    values = len(NAMES) + (len(NAMES) + 1) // 2
+    values = 3 * len(NAMES) + (len(NAMES) + 1) // 2
     assert len(before) == values
     assert {crypto.key_id_of(t) for t in before.values()} == {"old1"}
 
@@ -157,9 +159,10 @@ def test_values_under_several_old_keys_all_move(settings, make_user):
         settings.QORGAU_KEYRING = with_field_keys(ring, active)
         made[make_user(full_name=f"Қызметкер {n}").pk] = f"Қызметкер {n}"
     settings.QORGAU_KEYRING = with_field_keys(ring, "k3")
-    assert stale_key_count() == 3
+    # Three users under a key other than k3, each with three encrypted values (name, e-mail, phone).
+    assert stale_key_count() == 9
     report = rotate_field_keys()
-    assert (report.examined, report.rewritten) == (4, 3)
+    assert (report.examined, report.rewritten) == (12, 9)
     assert {crypto.key_id_of(t) for t in _tokens().values()} == {"k3"}
     assert {u.pk: u.full_name for u in User.objects.all()} == made
 

@@ -453,6 +453,13 @@ PAGES: dict[str, tuple[int, Callable[[Walker, str], object]]] = {
     "404-signed-in": (404, lambda w, lang: w.signed_in("admin", lang).get("/no-such-page/")),
 }
 
+# Pages of later areas live in their own modules (each exports PAGES of the same shape; a page
+# function may import helpers such as ``_case_id`` from this module inside its body).
+from tests.i18n import pages_conferences, pages_court, pages_notifications, pages_protocol_admin  # noqa: E402
+
+for _area in (pages_conferences, pages_court, pages_notifications, pages_protocol_admin):
+    PAGES.update(_area.PAGES)
+
 
 def render(walker: Walker, name: str, language: str) -> Page:
     # Every rendering starts without login delays, so "wrong password" never turns into "wait".

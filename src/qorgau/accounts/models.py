@@ -73,6 +73,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     language = models.CharField(_("language"), max_length=2, default="ru")
+    # Work contacts for notifications by e-mail and SMS (issue 6); encrypted like other personal fields.
+    email = EncryptedTextField(_("work e-mail"), blank=True, default="")
+    phone = EncryptedTextField(_("work phone"), blank=True, default="")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Administrators; reserved for an admin site (none is installed).")
     date_joined = models.DateTimeField()
@@ -169,6 +172,11 @@ class NotificationKind(models.TextChoices):
     TASK_DECLINED = "task_declined", _("A unit declined a task")
     ORDER_BREACHED = "order_breached", _("A protective order was breached")
     ORDER_EXPIRING = "order_expiring", _("A protective order is about to expire")
+    CONFERENCE_PROPOSED = "conference_proposed", _("A case conference was proposed")
+    CONFERENCE_SCHEDULED = "conference_scheduled", _("A case conference was scheduled")
+    HEARING_SCHEDULED = "hearing_scheduled", _("A court hearing was scheduled")
+    TASK_ROUTED = "task_routed", _("A task was routed to your unit by hand")
+    VICTIM_CONTACT_WITHHELD = "victim_withheld", _("A message to her was withheld: contact her safely")
 
 
 class Notification(models.Model):

@@ -203,6 +203,11 @@ class EventKind(models.TextChoices):
     TASK_CREATED = "task_created", _("Task given to a unit")
     TASK_CHANGED = "task_changed", _("Task accepted, done or declined")
     TASK_ESCALATED = "task_escalated", _("Task overdue: escalated")
+    TASK_ROUTED = "task_routed", _("Task routed to a unit by hand")
+    CONFERENCE = "conference", _("Case conference proposed, scheduled or held")
+    CRIMINAL_CASE = "criminal_case", _("Criminal case recorded or changed")
+    HEARING = "hearing", _("Court hearing scheduled")
+    VICTIM_NOTICE = "victim_notice", _("Message to her sent or withheld")
 
 
 class CaseEvent(models.Model):

@@ -31,9 +31,9 @@ class TaskOut(Schema):
     id: int
     case_id: int
     case_number: str
-    duty: str = Field(description="The duty's code in the protocol.")
-    protocol: str
-    protocol_version: int
+    duty: str | None = Field(description="The duty's code in the protocol; null for a task a case conference decided.")
+    protocol: str | None
+    protocol_version: int | None
     title: str = Field(description="In the caller's language.")
     instructions: str
     trigger: Trigger
@@ -79,8 +79,9 @@ def _out(t: Task, overdue: bool | None = None) -> TaskOut:
     from qorgau.core import clock
 
     return TaskOut(
-        id=t.pk, case_id=t.case_id, case_number=t.case.number, duty=t.duty.code, protocol=t.duty.version.protocol.code,
-        protocol_version=t.duty.version.number, title=t.duty.title, instructions=t.duty.instructions, trigger=Trigger(t.trigger),
+        id=t.pk, case_id=t.case_id, case_number=t.case.number, duty=t.duty.code if t.duty else None,
+        protocol=t.duty.version.protocol.code if t.duty else None, protocol_version=t.duty.version.number if t.duty else None,
+        title=t.heading, instructions=t.guidance, trigger=Trigger(t.trigger),
         mode=Mode(t.mode), status=TaskStatus(t.status), due_at=t.due_at,
         overdue=overdue if overdue is not None else (t.status in ("open", "accepted", "escalated") and t.due_at <= clock.now()),
         escalation_level=t.escalation_level, version=t.version, outcome=t.outcome or "", decline_reason=t.decline_reason or "",

@@ -20,13 +20,13 @@ from django.db import transaction
 from qorgau.accounts.models import AgencyKind
 from qorgau.core import clock
 from qorgau.protocols.models import (
+    FILE_TRIGGERS,
     Duty,
     EscalateTo,
     EscalationStep,
     Mode,
     Protocol,
     ProtocolVersion,
-    Trigger,
     VersionStatus,
 )
 
@@ -91,8 +91,8 @@ def protocol_file_check(raw: bytes) -> Checked:
             raise ProtocolFileError(f"{where}.code: missing, not an identifier, or repeated")
         codes.add(dcode)
         where = f"duties[{i}] ({dcode})"
-        if d.get("trigger") not in Trigger.values:
-            raise ProtocolFileError(f"{where}.trigger: unknown trigger {d.get('trigger')!r}; one of {', '.join(Trigger.values)}")
+        if d.get("trigger") not in FILE_TRIGGERS:
+            raise ProtocolFileError(f"{where}.trigger: unknown trigger {d.get('trigger')!r}; one of {', '.join(FILE_TRIGGERS)}")
         if d.get("min_level") not in (None, "", *LEVELS):
             raise ProtocolFileError(f"{where}.min_level: one of {', '.join(LEVELS)}")
         if d.get("agency_kind") not in kinds:

@@ -32,6 +32,12 @@ class Trigger(models.TextChoices):
     ORDER_EXPIRING = "order_expiring", _("A protective order is about to expire")
     CHECKIN_MISSED = "checkin_missed", _("A check-in with the police was missed")
     CASE_CLOSING = "case_closing", _("The case is being closed")
+    # Not for protocol files: tasks that a case conference's decisions give units (no duty).
+    CONFERENCE_DECISION = "conference_decision", _("A case conference decided an action")
+
+
+# The triggers a protocol file may name (a conference decision's task has no duty).
+FILE_TRIGGERS = tuple(t for t in Trigger.values if t != Trigger.CONFERENCE_DECISION)
 
 
 class Mode(models.TextChoices):
@@ -48,6 +54,7 @@ class EscalateTo(models.TextChoices):
 
 
 class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
     RETIRED = "retired", _("Retired")
 
@@ -94,6 +101,9 @@ class Duty(models.Model):
     agency_kind = models.ForeignKey("accounts.AgencyKind", on_delete=models.PROTECT, related_name="+")
     mode = models.CharField(max_length=10, choices=Mode.choices)
     hours = models.PositiveIntegerField()
+    # The risk level's protection measure (risk/policy.json) that this duty carries out, if any: when
+    # its task is done, the measure is recorded as applied on the case's latest assessment.
+    measure = models.CharField(max_length=24, blank=True, default="")
     title_kk = models.CharField(max_length=200)
     title_ru = models.CharField(max_length=200)
     title_en = models.CharField(max_length=200)
@@ -148,7 +158,10 @@ LIVE_STATUSES = (TaskStatus.OPEN, TaskStatus.ACCEPTED, TaskStatus.ESCALATED)
 
 class Task(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="tasks")
-    duty = models.ForeignKey(Duty, on_delete=models.PROTECT, related_name="tasks")
+    # Null for a task that a case conference decided (it has its own title and instructions).
+    duty = models.ForeignKey(Duty, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks")
+    title = EncryptedTextField(blank=True, default="")  # conference tasks only: may name people
+    instructions = EncryptedTextField(blank=True, default="")
     # Null: no unit of the agency kind was found; the administrator routes it (selectors.tasks_unrouted).
     unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="tasks")
     key = models.CharField(max_length=120)  # what fired it, e.g. "report:12"; with duty and case, fires once
@@ -176,7 +189,16 @@ class Task(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"task {self.pk} ({self.duty.code}) on case {self.case_id}"
+        return f"task {self.pk} ({self.duty.code if self.duty else 'conference'}) on case {self.case_id}"
+
+    @property
+    def heading(self) -> str:
+        """What to do, in the reader's language: the duty's title, or the conference decision's."""
+        return self.duty.title if self.duty is not None else self.title
+
+    @property
+    def guidance(self) -> str:
+        return self.duty.instructions if self.duty is not None else self.instructions
 
 
 # --- her consent to a referral, and the override (DESIGN §5, §10) ------------------------------------

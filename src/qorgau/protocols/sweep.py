@@ -80,11 +80,13 @@ def escalate_overdue() -> int:
     steps = {(s.duty_id, s.step): s for s in EscalationStep.objects.all()}
     escalated = 0
     candidates = (
-        Task.objects.filter(status__in=LIVE_STATUSES, unit__isnull=False, due_at__lte=now)
+        # A conference-decided task has no duty and so no chain: the conference follows it up.
+        Task.objects.filter(status__in=LIVE_STATUSES, unit__isnull=False, duty__isnull=False, due_at__lte=now)
         .select_related("unit", "case")
         .order_by("due_at", "id")
     )
     for task in candidates.iterator(chunk_size=BATCH):
+        assert task.duty_id is not None
         step = steps.get((task.duty_id, task.escalation_level + 1))
         if step is None or task.due_at + timedelta(hours=step.after_hours) > now:
             continue

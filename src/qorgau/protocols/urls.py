@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from qorgau.protocols import views
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("referrals/<int:task_id>/", views.referral_view, name="referral"),
     path("consents/<int:consent_id>/withdraw/", views.consent_withdraw_view, name="consent_withdraw"),
     path("unrouted/", views.unrouted_view, name="unrouted"),
+    path("conferences/", include("qorgau.protocols.conference_urls")),
+    path("admin/", include("qorgau.protocols.admin_urls")),
 ]

@@ -1,0 +1,5 @@
+"""Routes for administering protocols: versions and manual routing (included by ``protocols.urls``)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
