@@ -17,7 +17,8 @@ from qorgau.accounts import normalise
 from qorgau.accounts.access import viewer_for
 from qorgau.accounts.masks import Scope, Viewer, can_see
 from qorgau.accounts.models import NotificationKind, Unit, User
-from qorgau.accounts.roles import ROLE_CAPABILITIES, Capability, Role
+from qorgau.accounts.recipients import unit_staff
+from qorgau.accounts.roles import Capability
 from qorgau.accounts.services import notify
 from qorgau.cases import triggers
 from qorgau.cases.access import cases_visible_to, grants_in_force, scope_for
@@ -406,11 +407,7 @@ def case_break_glass(*, actor: User, case_id: int, justification: str) -> Grant:
     )
     event_add(case, EventKind.BREAK_GLASS, actor)
     audit_record(actor=actor, action=AuditAction.BREAK_GLASS, target_type="case", target_id=case.pk)
-    supervisors = [
-        u for u in User.objects.filter(unit=case.holding_unit, is_active=True)
-        if Capability.SUPERVISE_UNIT in ROLE_CAPABILITIES[Role(u.role)]
-    ]
-    notify(recipients=supervisors, kind=NotificationKind.BREAK_GLASS, target_type="case", target_id=case.pk)
+    notify(recipients=unit_staff([case.holding_unit_id], capability=Capability.SUPERVISE_UNIT), kind=NotificationKind.BREAK_GLASS, target_type="case", target_id=case.pk)
     return grant
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from qorgau.accounts.masks import Scope
 from qorgau.accounts.models import NotificationKind, User
-from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES
+from qorgau.accounts.recipients import unit_staff
 from qorgau.accounts.services import notify
 from qorgau.cases.access import SCOPE_ORDER, cases_visible_to, grants_in_force, live_grants, scope_for
 from qorgau.cases.ledger import event_add, record_number
@@ -118,11 +118,7 @@ def _events(order: Order, kind: str, actor: User | None, reason: str = "") -> li
 
 def _unit_users(cases: Iterable[Case], *, besides: User | None) -> list[User]:
     """Staff of every unit holding a grant on the cases (never aggregate-only roles)."""
-    units = grants_in_force().filter(case__in=list(cases)).values("unit_id")
-    users = User.objects.filter(unit_id__in=units, is_active=True).exclude(role__in=[r.value for r in AGGREGATE_ONLY_ROLES])
-    if besides is not None:
-        users = users.exclude(pk=besides.pk)
-    return list(users)
+    return unit_staff(grants_in_force().filter(case__in=list(cases)).values("unit_id"), besides=besides)
 
 
 def _require_order(actor: User, order: Order, check: Any) -> Scope:

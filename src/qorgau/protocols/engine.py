@@ -20,6 +20,7 @@ from django.db.models import Q
 
 from qorgau.accounts.masks import Scope
 from qorgau.accounts.models import NotificationKind, ServiceArea, Unit, User
+from qorgau.accounts.recipients import unit_staff
 from qorgau.accounts.roles import Capability
 from qorgau.accounts.services import notify
 from qorgau.cases.access import grants_in_force
@@ -86,7 +87,7 @@ def _applies(duty: Duty, level: str | None) -> bool:
 
 
 def unit_workers(unit: Unit, capability: Capability = Capability.WORK_CASES) -> list[User]:
-    return [u for u in unit.users.filter(is_active=True) if u.can(capability)]
+    return unit_staff([unit], capability=capability)
 
 
 def task_grant(task: Task, unit: Unit, actor: User | None) -> None:
