@@ -178,9 +178,14 @@ MATRIX: dict[str, list[Check]] = {
 }
 
 # Each area of the risk app keeps its rows beside its tests; they join the one matrix here.
+from tests.accounts import matrix_notifications  # noqa: E402
+from tests.conferences import matrix as matrix_conferences  # noqa: E402
 from tests.orders import matrix as matrix_orders  # noqa: E402
+from tests.orders import matrix_court  # noqa: E402
 from tests.protocols import matrix as matrix_protocols  # noqa: E402
+from tests.protocols import matrix_admin as matrix_protocol_admin  # noqa: E402
 from tests.risk import matrix_assess, matrix_safety_plan, matrix_validation  # noqa: E402
 
-for _area in (matrix_assess, matrix_safety_plan, matrix_validation, matrix_orders, matrix_protocols):
+for _area in (matrix_assess, matrix_safety_plan, matrix_validation, matrix_orders, matrix_protocols, matrix_notifications, matrix_court,
+              matrix_conferences, matrix_protocol_admin):
     MATRIX.update(_area.ROWS)

@@ -15,7 +15,9 @@ from qorgau.core.api import router as reference_router
 from qorgau.core.audit import audit_denied
 from qorgau.core.errors import Forbidden, QorgauError
 from qorgau.orders.api import router as orders_router
+from qorgau.orders.api_court import router as court_router
 from qorgau.protocols.api import router as protocols_router
+from qorgau.protocols.api_conferences import router as conferences_router
 from qorgau.risk.api import router as risk_router
 
 # The schema and its browser are for signed-in staff only: route structure is not public.
@@ -26,7 +28,9 @@ api.add_router("/machine", machine_router)
 api.add_router("/", cases_router)
 api.add_router("/", risk_router)
 api.add_router("/", orders_router)
+api.add_router("/", court_router)
 api.add_router("/", protocols_router)
+api.add_router("/", conferences_router)
 
 
 @api.exception_handler(QorgauError)

@@ -234,6 +234,26 @@ QORGAU_BLIND_INDEX_REBUILDERS = [
 # Called by `qorgau rotate-keys` to re-encrypt data kept outside the database (attachment files).
 QORGAU_FILE_REENCRYPTORS = ["qorgau.cases.attachments.attachment_files_rotate"]
 
+# --- e-mail and SMS (docs/notifications.md): messages hold no personal data, only a kind and a link --
+# Links in e-mail and SMS point here (the address users open Qorgau at).
+SITE_URL = os.environ.get("QORGAU_SITE_URL") or (f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000")
+EMAIL_BACKEND = os.environ.get(
+    "QORGAU_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("QORGAU_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("QORGAU_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("QORGAU_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("QORGAU_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("QORGAU_EMAIL_USE_TLS") == "1"
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("QORGAU_DEFAULT_FROM_EMAIL", "Qorgau <no-reply@qorgau.local>")
+# A class with send(phone, text) -> message id; the default only logs (no number, no text) and keeps
+# an in-memory outbox. See docs/notifications.md to plug in a real gateway.
+SMS_BACKEND = os.environ.get("QORGAU_SMS_BACKEND", "qorgau.accounts.sms.LoggingSmsBackend")
+# The registry holds no language of a victim: messages to her are written in this one (ru, kk or en).
+QORGAU_VICTIM_LANGUAGE = os.environ.get("QORGAU_VICTIM_LANGUAGE", "ru")
+
 # --- logging: no personal data, ever (DESIGN §5) --------------------------------------------------
 LOGGING = {
     "version": 1,

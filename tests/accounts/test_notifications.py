@@ -143,3 +143,12 @@ def test_api_notifications_need_authentication(make_user):
     assert Client().post(f"/api/v1/notifications/{note.pk}/read").status_code == 401
     note.refresh_from_db()
     assert note.read_at is None
+
+
+def test_a_notice_links_to_the_record_it_is_about(make_user):
+    user = make_user(language="en")
+    notify(recipients=[user], kind=NotificationKind.ORDER_BREACHED, target_type="order", target_id=42)
+    body = sign_in(Client(), user).get("/notifications/").content.decode()
+    assert 'href="/orders/42/" data-testid="notification-link"' in body
+    # The welcome notice points at no record: no link back to the list itself.
+    assert body.count('data-testid="notification-link"') == 1

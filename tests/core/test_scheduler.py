@@ -58,10 +58,10 @@ def test_a_second_scheduler_at_the_same_moment_enqueues_nothing():
 def test_default_jobs_seal_the_audit_log_and_sweep_deadlines_every_minute():
     audit_record(actor=None, action=AuditAction.READ, target_type="case", target_id=1)
     with clock.frozen(T0) as frozen:
-        assert tick() == ["audit-seal", "protocols-sweep"]
+        assert tick() == ["audit-seal", "protocols-sweep", "notifications-retry"]
         assert tick() == []
         frozen.advance(timedelta(seconds=60))
-        assert tick() == ["audit-seal", "protocols-sweep"]
+        assert tick() == ["audit-seal", "protocols-sweep", "notifications-retry"]
     assert PeriodicJob.objects.get(name="audit-seal").last_enqueued_at == T0 + timedelta(seconds=60)
 
 
@@ -70,7 +70,7 @@ def test_tick_runs_the_sealer_through_the_task_backend():
         audit_record(actor=None, action=AuditAction.READ, target_type="case", target_id=n)
     assert AuditEvent.objects.filter(chain_pos__isnull=True).count() == 3
     with clock.frozen(T0):
-        assert tick() == ["audit-seal", "protocols-sweep"]
+        assert tick() == ["audit-seal", "protocols-sweep", "notifications-retry"]
     assert AuditEvent.objects.filter(chain_pos__isnull=True).count() == 0
     assert sorted(AuditEvent.objects.values_list("chain_pos", flat=True)) == [1, 2, 3]
     result = audit_verify()

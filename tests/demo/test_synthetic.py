@@ -171,11 +171,14 @@ def test_the_demo_command(reference):
     assert not Report.objects.exists() and not User.objects.filter(username="inspector_kz10").exists()
     out = StringIO()
     call_command("demo", "--scale", "30", "--seed", "3", stdout=out)
-    last = out.getvalue().strip().splitlines()[-1]
-    assert last.startswith("Synthetic data created: 30 reports, ") and ", 20 regions (" in last
+    lines = out.getvalue().strip().splitlines()
+    created = next(line for line in lines if line.startswith("Synthetic data"))
+    assert created.startswith("Synthetic data created: 30 reports, ") and ", 20 regions (" in created
+    assert lines[-1].startswith("Case conferences: ")  # then the protocol's backlog and the conferences
     out = StringIO()
     call_command("demo", "--scale", "30", "--seed", "3", stdout=out)
-    assert out.getvalue().strip().splitlines()[-1].startswith("Synthetic data already present, nothing added: 30 reports, ")
+    again = next(line for line in out.getvalue().strip().splitlines() if line.startswith("Synthetic data"))
+    assert again.startswith("Synthetic data already present, nothing added: 30 reports, ")
     assert Report.objects.count() == 30
     assert User.objects.filter(username__startswith="inspector_kz", unit__kind_id="police").count() == 20
     with pytest.raises(CommandError):

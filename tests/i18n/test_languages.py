@@ -47,6 +47,7 @@ ALLOWED_LATIN = frozenset(
         "AUC",  # the area under the ROC curve, a statistical term used as is in Kazakh and Russian
         "API",  # "API-токен", "API токені"
         "CSV",  # the file format of exports
+        "JSON",  # the file format of protocol files (the protocol administration's upload)
         "QR",  # "QR-код"
         "TOTP",  # the second-factor standard
         "UTC",  # time offsets: "Алматы (UTC+5)"
@@ -554,7 +555,7 @@ def test_walker_covers_every_page_of_the_ui():
 
     walked = {
         "", "login/", "login/verify/", "login/enrol/", "notifications/", "security/", "staff/", "logout/",
-        "logout/everywhere/",
+        "logout/everywhere/", "notifications/settings/",
     }
     not_pages = {
         "language/": "POST only; redirects back",

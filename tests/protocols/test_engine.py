@@ -55,15 +55,22 @@ def test_fire_twice_creates_nothing_twice(case, inspector):
     assert Task.objects.count() == 2
     assert CaseEvent.objects.filter(case=case, kind=EventKind.TASK_CREATED).count() == 2
     other = fire(trigger="report_registered", case=case, actor=inspector, key="test:another-event")
-    assert Task.objects.count() == 4 and {t.pk for t in other}.isdisjoint({t.pk for t in first})
+    # Another event: a new police task; the family support referral carries a measure (support_referral)
+    # and the first one still waits for her consent, so no second referral is made.
+    assert [t.duty.code for t in other] == ["police_check_report"]
+    assert Task.objects.count() == 3 and {t.pk for t in other}.isdisjoint({t.pk for t in first})
 
 
 @pytest.mark.django_db
 def test_level_condition(case, inspector):
     high = {t.duty.code for t in fire(trigger="level_raised", case=case, actor=inspector, key="a:1", level="high")}
-    assert high == {"fsc_contact_high_risk", "health_document_injuries"}
+    # The high level's measures (national-2), but not the family support referral: the registration's
+    # first-contact referral (the same measure) still waits for her consent.
+    assert high == {"police_safety_plan_raised", "police_patrol_visit_raised", "police_protective_order_raised",
+                    "crisis_centre_place_raised", "health_document_injuries"}
     critical = {t.duty.code for t in fire(trigger="level_raised", case=case, actor=inspector, key="a:2", level="critical")}
-    assert {"police_protective_order", "police_patrol_visit", "crisis_centre_place"} <= critical
+    # Only what critical adds: the measures of high are still being carried out.
+    assert critical == {"police_monitoring_proposal_raised", "health_document_injuries"}
     assert fire(trigger="level_raised", case=case, actor=inspector, key="a:3", level="medium") == []
     # No level given: the case's current level (never assessed here) counts as none.
     assert fire(trigger="level_raised", case=case, actor=inspector, key="a:4") == []

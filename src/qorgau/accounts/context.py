@@ -22,9 +22,12 @@ MENU = [
     (Capability.SUPERVISE_UNIT, "cases:import", _("Import reports")),
     (Capability.REVIEW_MATCHES, "cases:review", _("Review matches")),
     (Capability.COURT_DECISIONS, "orders:docket", _("Court docket")),
+    (Capability.RUN_CONFERENCES, "protocols:conferences", _("Case conferences")),
     (None, "accounts:notifications", _("Notifications")),
     (Capability.MANAGE_USERS, "accounts:staff", _("Staff and units")),
     (Capability.MANAGE_REFERENCE, "risk:instruments", _("Risk instruments")),
+    (Capability.MANAGE_REFERENCE, "protocols:admin_versions", _("Protocols")),
+    (Capability.MANAGE_REFERENCE, "protocols:unrouted", _("Unrouted tasks")),
     (None, "accounts:security", _("Security")),
 ]
 

@@ -40,3 +40,26 @@ class TokenForm(forms.Form):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=[("ru", "Русский"), ("kk", "Қазақша"), ("en", "English")], error_messages=ERRORS)
     next = forms.CharField(required=False, max_length=500, error_messages=ERRORS)
+
+
+TEXT_ERRORS = {**ERRORS, "null_characters_not_allowed": _("The text contains characters that are not allowed.")}
+
+
+class NotificationSettingsForm(forms.Form):
+    """Work e-mail and phone, and a pair of check boxes (e-mail, SMS) per notification kind."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages=ERRORS)
+    email = forms.CharField(label=_("Work e-mail"), required=False, max_length=254, error_messages=TEXT_ERRORS,
+                            widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    phone = forms.CharField(label=_("Work mobile phone"), required=False, max_length=40, error_messages=TEXT_ERRORS,
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+
+    def __init__(self, *args: object, kinds: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.kinds = kinds
+        for value, label in kinds:
+            self.fields[f"email_{value}"] = forms.BooleanField(label=label, required=False)
+            self.fields[f"sms_{value}"] = forms.BooleanField(label=label, required=False)
+
+    def kind_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        return [(label, self[f"email_{value}"], self[f"sms_{value}"]) for value, label in self.kinds]

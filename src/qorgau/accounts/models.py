@@ -196,3 +196,94 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+# --- e-mail and SMS (issue 6): preferences and the delivery trail ------------------------------------
+
+
+class NotificationPreference(models.Model):
+    """Which channels besides the app one user wants for one kind of notification. No row: the
+    defaults of ``accounts.delivery.DEFAULT_CHANNELS``; saving the settings page writes every kind."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_preferences")
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    email = models.BooleanField(default=False)
+    sms = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of user {self.user_id}"
+
+
+class DeliveryChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    WITHHELD = "withheld", _("Withheld")
+
+
+class WithheldReason(models.TextChoices):
+    NO_MESSAGE_CONSENT = "no_message_consent", _("She did not agree that messages may be left")
+    NO_SAFE_PHONE = "no_safe_phone", _("No safe number is recorded")
+    PHONE_UNUSABLE = "phone_unusable", _("The safe number is not a usable phone number")
+    NO_ADDRESS = "no_address", _("No address for this channel")
+    INACTIVE = "inactive", _("The account is no longer active")
+
+
+class VictimNoticeKind(models.TextChoices):
+    """Messages to a victim. Each text is the whole message: it names nobody and no place."""
+
+    ORDER_ISSUED = "order_issued", _("Qorgau: a protective order for your safety was issued. In danger, call 102.")
+    ORDER_SERVED = "order_served", _("Qorgau: the protective order was handed over and is now in force. In danger, call 102.")
+    ORDER_EXPIRING = "order_expiring", _("Qorgau: your protective order ends soon. To discuss an extension, call 102 or 150.")
+    HEARING_SCHEDULED = "hearing", _("Qorgau: a court hearing was scheduled. Your case worker will contact you. Hotline: 150.")
+
+
+class Delivery(models.Model):
+    """One message by e-mail or SMS: a notification to a staff member, or a message to a victim.
+
+    The trail of what was sent, failed (and retried) or withheld and why. No address, phone number
+    or text is stored: the address is read when sending, the text comes from the kind.
+    """
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    victim_kind = models.CharField(max_length=16, choices=VictimNoticeKind.choices, blank=True, default="")
+    # Names the event a victim message is about (e.g. ``order_served:17``): one message per event.
+    key = models.CharField(max_length=80, blank=True, default="")
+    channel = models.CharField(max_length=8, choices=DeliveryChannel.choices)
+    status = models.CharField(max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
+    reason = models.CharField(max_length=20, choices=WithheldReason.choices, blank=True, default="")
+    language = models.CharField(max_length=2, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=64, blank=True, default="")
+    provider_id = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(notification__isnull=False, case__isnull=True, victim_kind=""))
+                | (models.Q(notification__isnull=True, case__isnull=False) & ~models.Q(victim_kind="") & ~models.Q(key="")),
+                name="delivery_notification_or_victim_message",
+            ),
+            models.CheckConstraint(condition=models.Q(case__isnull=True) | models.Q(channel="sms"), name="delivery_victim_by_sms_only"),
+            models.UniqueConstraint(
+                fields=["notification", "channel"], condition=models.Q(notification__isnull=False), name="delivery_once_per_channel"
+            ),
+            models.UniqueConstraint(fields=["case", "key"], condition=models.Q(case__isnull=False), name="delivery_victim_once_per_event"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} delivery #{self.pk}"

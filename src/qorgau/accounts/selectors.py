@@ -14,7 +14,8 @@ from qorgau.core import clock
 
 
 def notifications_for(actor: User, *, limit: int = 50) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=actor)[:limit]
+    """The actor's latest notifications, with their e-mail and SMS deliveries (shown beside each)."""
+    return Notification.objects.filter(recipient=actor).prefetch_related("deliveries")[:limit]
 
 
 def unread_count(actor: User) -> int:

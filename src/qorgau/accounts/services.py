@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from qorgau.accounts import normalise
+from qorgau.accounts.delivery import deliveries_enqueue, deliveries_plan
 from qorgau.accounts.models import AgencyKind, Notification, NotificationKind, ServiceArea, Unit, User
 from qorgau.accounts.roles import ROLE_CAPABILITIES, Role
 from qorgau.core import clock, crypto
@@ -158,13 +159,16 @@ def user_logout_everywhere(*, actor: User) -> None:
 
 
 def notify(*, recipients: Iterable[User], kind: NotificationKind, target_type: str = "", target_id: object = "") -> int:
-    """In-app notifications (a later issue adds e-mail and SMS). The text comes from the kind."""
+    """In-app notifications, and e-mail or SMS where each recipient chose them (accounts.delivery:
+    the deliveries are written here, in the caller's transaction, and sent after it commits). The
+    text comes from the kind, in the reader's language."""
     at = clock.now()
     rows = [
         Notification(recipient=u, kind=kind, target_type=target_type, target_id=str(target_id or ""), created_at=at)
         for u in recipients
     ]
     Notification.objects.bulk_create(rows)
+    deliveries_enqueue(deliveries_plan(rows))
     return len(rows)
 
 

@@ -12,6 +12,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,9 +22,10 @@ from django_otp import login as otp_login
 from qorgau.accounts import login as signin
 from qorgau.accounts import selectors, services, tokens
 from qorgau.accounts.access import capability_required, notification_get_for
+from qorgau.accounts.delivery import record_path
 from qorgau.accounts.forms import CodeForm, LanguageForm, LoginForm, TokenForm
 from qorgau.accounts.middleware import start_session
-from qorgau.accounts.models import User
+from qorgau.accounts.models import Notification, User
 from qorgau.accounts.roles import ROLE_CAPABILITIES, Capability, Role
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
@@ -164,9 +166,17 @@ def notifications_view(request: HttpRequest) -> HttpResponse:
             notification_get_for(user, int(raw))
         services.notification_mark_read(actor=user, notification_id=int(raw) if raw else None)
         if raw and request.headers.get("HX-Request"):
-            return render(request, "accounts/_notification_item.html", {"n": notification_get_for(user, int(raw))})
+            return render(request, "accounts/_notification_item.html", {"n": _linked(notification_get_for(user, int(raw)))})
         return redirect("accounts:notifications")
-    return render(request, "accounts/notifications.html", {"notifications": selectors.notifications_for(user)})
+    notes = [_linked(n) for n in selectors.notifications_for(user)]
+    return render(request, "accounts/notifications.html", {"notifications": notes})
+
+
+def _linked(n: Notification) -> Notification:
+    """The page each notice is about (the access gate of that page still decides what opens)."""
+    path = record_path(n.target_type, n.target_id)
+    n.link = path if path != reverse("accounts:notifications") else ""  # type: ignore[attr-defined]
+    return n
 
 
 @login_required

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -143,6 +143,7 @@ class SafeContactIn(Schema):
     phone: Code = ""
     may_leave_message: bool = False
     code_word: Code = ""
+    language: Literal["", "kk", "ru", "en"] = Field("", description="The language of messages to her; empty: the installation's default.")
     version: Version | None = Field(None, description="The version you read; null when none was recorded yet.")
 
 
@@ -296,6 +297,7 @@ class SafeContactOut(Schema):
     phone: str | None
     may_leave_message: bool
     code_word: str | None
+    language: str = Field("", description="The language of messages to her (kk, ru, en); empty: the installation's default.")
     updated_at: dt.datetime | None
     version: int | None
     masked: list[str]
@@ -450,7 +452,7 @@ def _safe_contact_out(case: Case, viewer: Viewer) -> SafeContactOut:
     if row is None:
         return SafeContactOut(
             recorded=False, may_call=False, call_times="", phone=None, may_leave_message=False,
-            code_word=None, updated_at=None, version=None, masked=[],
+            code_word=None, language="", updated_at=None, version=None, masked=[],
         )
     contact: SafeContact = row["contact"]
     return SafeContactOut(
@@ -460,6 +462,7 @@ def _safe_contact_out(case: Case, viewer: Viewer) -> SafeContactOut:
         phone=_shown(row["phone"]) or None,
         may_leave_message=contact.may_leave_message,
         code_word=_shown(row["code_word"]) or None,
+        language=contact.language,
         updated_at=contact.updated_at,
         version=contact.version,
         masked=sorted(k for k in ("phone", "code_word") if row[k] is MASKED),
@@ -640,7 +643,7 @@ def safe_contact_put(request: HttpRequest, case_id: CaseId, payload: SafeContact
         raise Forbidden()  # who may not see her safe number may not overwrite it either
     data = services.SafeContactInput(
         may_call=payload.may_call, call_times=payload.call_times, phone=payload.phone,
-        may_leave_message=payload.may_leave_message, code_word=payload.code_word,
+        may_leave_message=payload.may_leave_message, code_word=payload.code_word, language=payload.language,
     )
     try:
         services.safe_contact_update(actor=user, case=case, version=payload.version, data=data)

@@ -389,6 +389,10 @@ class SafeContactForm(forms.Form):
     may_leave_message = forms.BooleanField(label=_("A message may be left"), required=False)
     code_word = forms.CharField(label=_("Code word"), required=False, max_length=80, error_messages=ERRORS,
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    language = forms.ChoiceField(
+        label=_("Language of messages to her"), required=False, error_messages=ERRORS,
+        choices=[("", _("The default")), ("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")],
+    )
 
     def contact_input(self) -> SafeContactInput:
         c = self.cleaned_data
@@ -398,6 +402,7 @@ class SafeContactForm(forms.Form):
             phone=c.get("phone") or "",
             may_leave_message=bool(c.get("may_leave_message")),
             code_word=c.get("code_word") or "",
+            language=c.get("language") or "",
         )
 
 

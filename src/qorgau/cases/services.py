@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -418,6 +419,7 @@ class SafeContactInput:
     phone: str = ""
     may_leave_message: bool = False
     code_word: str = ""
+    language: str = ""  # of messages to her: kk, ru, en or blank (the installation's default)
 
 
 @transaction.atomic
@@ -430,8 +432,11 @@ def safe_contact_update(*, actor: User, case: Case, version: int | None, data: S
     too_long = [f for f, limit in (("call_times", 120), ("phone", 40), ("code_word", 100)) if len(getattr(data, f).strip()) > limit]
     if too_long:
         raise Invalid(fields={f: [_("This value is too long.")] for f in too_long})
+    if data.language not in ("", *(code for code, _name in settings.LANGUAGES)):
+        raise Invalid(fields={"language": [_("Choose one of the offered values.")]})
     contact = SafeContact.objects.select_for_update().filter(person=case.victim).first()
     values = {
+        "language": data.language,
         "may_call": data.may_call,
         "call_times": data.call_times.strip(),
         "phone": data.phone.strip() or None,

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -39,7 +40,7 @@ from qorgau.cases.forms import (
     incident_label,
 )
 from qorgau.cases.identity_selectors import RegistryCheck, registry_check
-from qorgau.cases.models import Case, CaseState, Incident, Marker, Relationship
+from qorgau.cases.models import Case, CaseState, EventKind, Incident, Marker, Relationship
 from qorgau.cases.views_attachments import attachments_context
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -47,6 +48,7 @@ from qorgau.core.models import AuditAction
 from qorgau.orders.views import orders_context
 from qorgau.people.models import IinStatus, Person
 from qorgau.people.services import PersonInput
+from qorgau.protocols.conference_selectors import conference_context
 from qorgau.protocols.selectors import case_referrals
 from qorgau.risk.safety_plan import safety_plan_context
 from qorgau.risk.views import risk_context
@@ -297,8 +299,8 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
             "event": event,
             "reason": reason,
             "reason_masked": reason is MASKED,
-            "from_label": _state_label(event.from_state) if event.from_state else "",
-            "to_label": _state_label(event.to_state) if event.to_state else "",
+            "from_label": _event_state_label(event.kind, event.from_state),
+            "to_label": _event_state_label(event.kind, event.to_state),
         })
     scopes = {Scope.FULL: _("full access"), Scope.WORKER: _("working access"), Scope.CONSENT: _("as her consent allows")}
     workers = [{"grant": g, "scope": scopes.get(Scope(g.scope), g.scope)} for g in selectors.case_workers(case)]
@@ -311,6 +313,7 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
             {"key": "phone", "label": _("Safe number"), "value": contact["phone"], "masked": contact["phone"] is MASKED},
             {"key": "may_leave_message", "label": _("A message may be left"), "value": _yes_no(sc.may_leave_message), "masked": False},
             {"key": "code_word", "label": _("Code word"), "value": contact["code_word"], "masked": contact["code_word"] is MASKED},
+            {"key": "language", "label": _("Language of messages to her"), "value": _language_name(sc.language), "masked": False},
         ]
     state_reason = mask(viewer, {"narrative": case.state_reason}, selectors.REPORT_POLICY)["narrative"]
     can_edit = _can_edit(user, viewer)
@@ -321,7 +324,7 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
         c = contact["contact"]
         contact_initial = {
             "version": c.version, "may_call": c.may_call, "call_times": c.call_times, "phone": contact["phone"],
-            "may_leave_message": c.may_leave_message, "code_word": contact["code_word"],
+            "may_leave_message": c.may_leave_message, "code_word": contact["code_word"], "language": c.language,
         }
     else:
         contact_initial = {"version": contact_version}
@@ -356,6 +359,7 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
         **risk_context(user, case, viewer),
         **safety_plan_context(user, case, viewer),
         **orders_context(user, case, viewer),
+        **conference_context(case, viewer, actor=user),
         # Other agencies' referrals: for units working on the case, not for a consent-scope unit.
         "referrals": case_referrals(case) if viewer.scope in (Scope.FULL, Scope.WORKER) else [],
     }
@@ -384,8 +388,33 @@ def _conflict(request: HttpRequest, case_id: int, *, what: str, action: str, min
     return case_conflict(request, case, what=what, action=action, mine=mine, stored=stored, resubmit=resubmit)
 
 
+def _language_name(code: str) -> str:
+    names = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+    return names.get(code) or str(_("The default"))
+
+
 def _state_label(value: str) -> str:
     return str(CaseState(value).label) if value in CaseState.values else value
+
+
+# The states a timeline event of another aggregate moves between, by event kind (labels, not codes).
+_EVENT_STATES = {
+    EventKind.TASK_CHANGED: "qorgau.protocols.models.TaskStatus",
+    EventKind.TASK_ESCALATED: "qorgau.protocols.models.EscalateTo",
+    EventKind.CONFERENCE: "qorgau.protocols.models_conferences.ConferenceStatus",
+}
+
+
+def _event_state_label(kind: str, value: str) -> str:
+    if not value:
+        return ""
+    if kind in _EVENT_STATES:
+        choices = dict(import_string(_EVENT_STATES[EventKind(kind)]).choices)
+        choices.setdefault("withdrawn", _("consent withdrawn"))
+        # Task states are stored cut to the column's 12 characters ("awaiting_con").
+        label = choices.get(value) or next((v for k, v in choices.items() if k[:12] == value), None)
+        return str(label) if label is not None else "—"
+    return _state_label(value)
 
 
 def _relationship_label(value: str) -> str:
@@ -519,6 +548,7 @@ def case_safe_contact_view(request: HttpRequest, case_id: int) -> HttpResponse:
                 (_("Safe number"), str(stored["phone"]) or "—"),
                 (_("A message may be left"), _yes_no(sc.may_leave_message)),
                 (_("Code word"), str(stored["code_word"]) or "—"),
+                (_("Language of messages to her"), _language_name(sc.language)),
             ]
         return _conflict(
             request, case_id, what=_("the safe-contact preferences"), action="cases:safe_contact",
@@ -528,6 +558,7 @@ def case_safe_contact_view(request: HttpRequest, case_id: int) -> HttpResponse:
                 (_("Safe number"), data.phone or "—"),
                 (_("A message may be left"), _yes_no(data.may_leave_message)),
                 (_("Code word"), data.code_word or "—"),
+                (_("Language of messages to her"), _language_name(data.language)),
             ],
             stored=stored_rows,
             resubmit={
@@ -537,6 +568,7 @@ def case_safe_contact_view(request: HttpRequest, case_id: int) -> HttpResponse:
                 "phone": data.phone,
                 "may_leave_message": "on" if data.may_leave_message else "",
                 "code_word": data.code_word,
+                "language": data.language,
             },
         )
     messages.success(request, _("The safe-contact preferences were saved."))

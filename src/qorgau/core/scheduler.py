@@ -28,12 +28,14 @@ class Job:
 
 
 def _jobs() -> list[Job]:
+    from qorgau.accounts.tasks import retry_deliveries
     from qorgau.core.tasks import seal_audit_log
     from qorgau.protocols.tasks import sweep_deadlines
 
     return [
         Job("audit-seal", timedelta(seconds=60), seal_audit_log.enqueue),
         Job("protocols-sweep", timedelta(seconds=60), sweep_deadlines.enqueue),
+        Job("notifications-retry", timedelta(seconds=60), retry_deliveries.enqueue),
     ]
 
 

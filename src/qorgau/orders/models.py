@@ -229,13 +229,23 @@ class CriminalCase(models.Model):
     registered_on = models.DateField(_("registered on"))
     article = models.CharField(_("article of the Criminal Code"), max_length=60)
     status = models.CharField(max_length=12, choices=CriminalCaseStatus.choices, default=CriminalCaseStatus.REGISTERED)
+    # The date of the last change of status (sent to court, verdict, discontinued), as the papers say.
+    status_on = models.DateField(null=True, blank=True)
+    # The verdict: a conviction (with the sentence) or an acquittal recorded as a court decision.
+    decision = models.ForeignKey(CourtDecision, on_delete=models.PROTECT, null=True, blank=True, related_name="criminal_cases")
     unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
+    changed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-registered_on", "-id"]
-        constraints = [models.UniqueConstraint(fields=["case", "number"], name="criminal_case_unique_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="criminal_case_unique_number"),
+            models.CheckConstraint(condition=~Q(status="convicted") | Q(decision__isnull=False), name="criminal_case_conviction_has_decision"),
+        ]
+        indexes = [models.Index(fields=["status"], name="criminal_case_status_idx")]
 
     def __str__(self) -> str:
         return self.number
@@ -249,3 +259,57 @@ class SpecialisedCourt(models.Model):
 
     def __str__(self) -> str:
         return f"specialised court {self.unit_id}"
+
+
+class HearingKind(models.TextChoices):
+    SPECIAL_REQUIREMENTS = "special_requirements", _("Special requirements")
+    EXTENSION = "extension", _("Extension of special requirements")
+    ADMINISTRATIVE = "administrative", _("Administrative offence")
+    CRIMINAL_TRIAL = "criminal_trial", _("Criminal trial")
+    OTHER = "other", _("Other hearing")
+
+
+class HearingStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    HELD = "held", _("Held")
+    ADJOURNED = "adjourned", _("Adjourned to a new date")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A hearing still to come: scheduled, or adjourned to a new date.
+UPCOMING_HEARING = frozenset({HearingStatus.SCHEDULED, HearingStatus.ADJOURNED})
+
+
+class CourtHearing(models.Model):
+    """A hearing of a court on a case: what it is about, when, and what came of it."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="court_hearings")
+    court_unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
+    scheduled_for = models.DateTimeField(_("date and time"))
+    kind = models.CharField(_("hearing"), max_length=24, choices=HearingKind.choices)
+    status = models.CharField(max_length=10, choices=HearingStatus.choices, default=HearingStatus.SCHEDULED)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="hearings")
+    criminal_case = models.ForeignKey(CriminalCase, on_delete=models.PROTECT, null=True, blank=True, related_name="hearings")
+    decision = models.ForeignKey(CourtDecision, on_delete=models.PROTECT, null=True, blank=True, related_name="hearings")
+    outcome = EncryptedTextField(_("outcome"), blank=True, default="")  # may name people: encrypted
+    scheduled_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    scheduled_at = models.DateTimeField()
+    changed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["scheduled_for", "id"]
+        indexes = [
+            models.Index(fields=["court_unit", "scheduled_for"], name="hearing_court_when_idx"),
+            models.Index(fields=["case", "scheduled_for"], name="hearing_case_when_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(decision__isnull=True) | Q(status="held"), name="hearing_decision_when_held"),
+        ]
+
+    def __str__(self) -> str:
+        return f"hearing {self.pk} on case {self.case_id}"
+
+    @property
+    def upcoming(self) -> bool:
+        return self.status in UPCOMING_HEARING

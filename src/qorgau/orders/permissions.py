@@ -49,3 +49,18 @@ def may_record_checkin(actor: User, scope: Scope | str | None) -> bool:
 
 def may_record_court(actor: User, scope: Scope | str | None) -> bool:
     return actor.can(Capability.COURT_DECISIONS) and scope in WORKING
+
+
+def is_investigator(actor: User) -> bool:
+    """Police who may register a criminal case: a police role working cases in a police unit."""
+    return is_police(actor) and actor.unit is not None and actor.unit.kind_id == "police"
+
+
+def may_record_criminal(actor: User, scope: Scope | str | None) -> bool:
+    """Record a criminal case or move it to court or discontinue it: the investigators and the courts."""
+    return may_record_court(actor, scope) or (scope in WORKING and is_investigator(actor))
+
+
+def may_see_court(actor: User, scope: Scope | str | None) -> bool:
+    """The case's court page (hearings, criminal cases, decisions): whoever may record on it."""
+    return may_record_criminal(actor, scope)

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
@@ -21,7 +22,16 @@ from qorgau.core import clock
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import NotFound
 from qorgau.core.models import AuditAction
-from qorgau.orders.models import COURT_KINDS, Breach, CourtDecision, CriminalCase, Order, SpecialisedCourt
+from qorgau.orders.models import (
+    COURT_KINDS,
+    UPCOMING_HEARING,
+    Breach,
+    CourtDecision,
+    CourtHearing,
+    CriminalCase,
+    Order,
+    SpecialisedCourt,
+)
 from qorgau.people.models import Person
 
 S, P = Sensitivity, Subject
@@ -113,17 +123,70 @@ def narrative(viewer: Viewer, text: str) -> Any:
 # --- the court docket --------------------------------------------------------------------------------------
 
 
+def hearing_get_for(actor: User, hearing_id: int, *, request: HttpRequest | None = None) -> tuple[CourtHearing, Case, Viewer]:
+    """A hearing through the gate of its case; NotFound alike for missing and forbidden."""
+    hearing = CourtHearing.objects.select_related("court_unit", "order", "criminal_case", "decision").filter(pk=hearing_id).first()
+    if hearing is None:
+        audit_record(actor=actor, action=AuditAction.DENIED, target_type="hearing", target_id=hearing_id, request=request, outcome="refused")
+        raise NotFound()
+    case, viewer = case_get_for(actor, hearing.case_id, request=request)
+    return hearing, case, viewer
+
+
+def criminal_case_get_for(actor: User, record_id: int, *, request: HttpRequest | None = None) -> tuple[CriminalCase, Case, Viewer]:
+    """A criminal case through the gate of its case; NotFound alike for missing and forbidden."""
+    record = CriminalCase.objects.select_related("unit", "decision").filter(pk=record_id).first()
+    if record is None:
+        audit_record(actor=actor, action=AuditAction.DENIED, target_type="criminal_case", target_id=record_id, request=request, outcome="refused")
+        raise NotFound()
+    case, viewer = case_get_for(actor, record.case_id, request=request)
+    return record, case, viewer
+
+
+def case_hearings(case: Case) -> list[CourtHearing]:
+    return list(case.court_hearings.select_related("court_unit", "decision").order_by("scheduled_for", "id"))
+
+
+def case_criminal_cases(case: Case) -> list[CriminalCase]:
+    return list(case.criminal_cases.select_related("unit", "decision").order_by("-registered_on", "-id"))
+
+
+def next_hearing(case: Case) -> CourtHearing | None:
+    """The case's next hearing still to come, for the case page's card."""
+    upcoming = case.court_hearings.filter(status__in=[s.value for s in UPCOMING_HEARING], scheduled_for__gt=clock.now())
+    return upcoming.select_related("court_unit").order_by("scheduled_for", "id").first()
+
+
+# --- the court docket --------------------------------------------------------------------------------------
+
+
+def _day_start(day: dt.date, zone: str) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(zone))
+
+
 @dataclass
 class Docket:
     specialised: bool
     orders_ending: list[Order]
     orders_recent: list[Order]
     decisions: list[CourtDecision]
+    hearings_today: list[CourtHearing]
+    hearings_week: list[CourtHearing]
+    hearings_later: list[CourtHearing]
+    # Hearings whose time has passed with no outcome recorded: the office still owes it.
+    hearings_unsettled: list[CourtHearing]
+    hearings_past: list[CourtHearing]  # held or cancelled, within the chosen dates
+    today: dt.date
 
 
-def court_docket(actor: User, *, days: int = DOCKET_DAYS) -> Docket:
-    """A court's work: court orders on the cases it holds, those ending soon first, and its decisions."""
+def court_docket(actor: User, *, days: int = DOCKET_DAYS, since: dt.date | None = None, until: dt.date | None = None) -> Docket:
+    """A court's work: its hearings (today, the next seven days, later; those awaiting an outcome),
+    court orders on the cases it holds, those ending soon first, and its decisions. ``since`` and
+    ``until`` (days in the court's zone, both included) narrow the hearings and decisions."""
     now = clock.now()
+    unit = actor.unit
+    zone = unit.timezone if unit is not None else "Asia/Almaty"
+    today = clock.local(now, zone).date()
     visible = cases_visible_to(actor)
     court_orders = Order.objects.filter(kind__in=[k.value for k in COURT_KINDS]).filter(
         Q(issuing_unit_id=actor.unit_id or 0) | Q(case_links__case__in=visible)
@@ -132,11 +195,31 @@ def court_docket(actor: User, *, days: int = DOCKET_DAYS) -> Docket:
     recent = court_orders.filter(issued_at__gte=now - timedelta(days=days))
     unit_id = actor.unit_id or 0
     decisions = CourtDecision.objects.filter(court_unit_id=unit_id).select_related("case").order_by("-decided_on", "-id")
+    hearings = CourtHearing.objects.filter(court_unit_id=unit_id).select_related("case", "order", "criminal_case")
+    if since is not None:
+        start = _day_start(since, zone)
+        hearings = hearings.filter(scheduled_for__gte=start)
+        decisions = decisions.filter(decided_on__gte=since)
+    if until is not None:
+        end = _day_start(until + timedelta(days=1), zone)
+        hearings = hearings.filter(scheduled_for__lt=end)
+        decisions = decisions.filter(decided_on__lte=until)
+    upcoming = [s.value for s in UPCOMING_HEARING]
+    tomorrow = _day_start(today + timedelta(days=1), zone)
+    week_end = _day_start(today + timedelta(days=8), zone)
+    start_today = _day_start(today, zone)
+    ahead = hearings.filter(status__in=upcoming).order_by("scheduled_for", "id")
     return Docket(
         specialised=SpecialisedCourt.objects.filter(unit_id=unit_id).exists(),
         orders_ending=list(ending.order_by("ends_at")[:200]),
         orders_recent=list(recent.order_by("-issued_at")[:200]),
         decisions=list(decisions[:200]),
+        hearings_today=list(ahead.filter(scheduled_for__gte=start_today, scheduled_for__lt=tomorrow)[:200]),
+        hearings_week=list(ahead.filter(scheduled_for__gte=tomorrow, scheduled_for__lt=week_end)[:200]),
+        hearings_later=list(ahead.filter(scheduled_for__gte=week_end)[:200]),
+        hearings_unsettled=list(ahead.filter(scheduled_for__lt=start_today)[:200]),
+        hearings_past=list(hearings.exclude(status__in=upcoming).order_by("-scheduled_for", "-id")[:200]),
+        today=today,
     )
 
 
@@ -145,7 +228,8 @@ def court_docket(actor: User, *, days: int = DOCKET_DAYS) -> Docket:
 
 def order_figures(*, since: dt.datetime | None = None, until: dt.datetime | None = None) -> dict[str, Any]:
     """Counts for the analytics: orders by kind (each order once, however many cases it joins),
-    breached orders, court decisions by kind and criminal cases registered in the period."""
+    breached orders, court decisions by kind and criminal cases registered in the period, by their
+    status now (registered, in court, convicted, acquitted, discontinued)."""
     orders = Order.objects.all()
     decisions = CourtDecision.objects.all()
     criminal = CriminalCase.objects.all()
@@ -164,4 +248,5 @@ def order_figures(*, since: dt.datetime | None = None, until: dt.datetime | None
         "court_decisions": decisions.count(),
         "court_decisions_by_kind": dict(decisions.values_list("kind").annotate(n=Count("id")).order_by()),
         "criminal_cases": criminal.count(),
+        "criminal_cases_by_status": dict(criminal.values_list("status").annotate(n=Count("id")).order_by()),
     }

@@ -18,9 +18,10 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.masks import Scope
-from qorgau.accounts.models import NotificationKind, User
+from qorgau.accounts.models import NotificationKind, User, VictimNoticeKind
 from qorgau.accounts.recipients import unit_staff
 from qorgau.accounts.services import notify
+from qorgau.accounts.victim_messages import victim_message
 from qorgau.cases.access import SCOPE_ORDER, cases_visible_to, grants_in_force, live_grants, scope_for
 from qorgau.cases.ledger import event_add, record_number
 from qorgau.cases.models import Case, EventKind, Party, PartyRole
@@ -297,6 +298,7 @@ def order_issue(*, actor: User, case: Case, data: OrderInput) -> Order:
     audit_record(actor=actor, action=AuditAction.WRITE, target_type="order", target_id=order.pk, count=len(linked))
     for c in linked:
         _fire(trigger="order_issued", case=c, actor=actor, key=f"order:{order.pk}")
+        victim_message(actor=actor, case=c, kind=VictimNoticeKind.ORDER_ISSUED, key=f"order_issued:{order.pk}")
     return order
 
 
@@ -318,8 +320,10 @@ def order_serve(*, actor: User, order: Order, version: int | None, served_at: dt
         raise Invalid(fields={"served_at": [_("The order had already ended by then.")]})
     status = OrderStatus.ACTIVE if order.starts_at <= now else OrderStatus.SERVED
     _versioned(order, version, status=status, served_at=at, served_by=actor)
-    _events(order, EventKind.ORDER_CHANGED, actor)
+    cases = _events(order, EventKind.ORDER_CHANGED, actor)
     audit_record(actor=actor, action=AuditAction.WRITE, target_type="order", target_id=order.pk)
+    for c in cases:
+        victim_message(actor=actor, case=c, kind=VictimNoticeKind.ORDER_SERVED, key=f"order_served:{order.pk}")
     return order
 
 
@@ -422,6 +426,9 @@ def order_expiring_warn(*, within_days: int = EXPIRY_WARNING_DAYS) -> list[Order
             cases = _linked_cases(order)
             notify(recipients=_unit_users(cases, besides=None), kind=NotificationKind.ORDER_EXPIRING, target_type="order", target_id=order.pk)
             audit_record(actor=None, action=AuditAction.WRITE, target_type="order", target_id=pk)
+            for c in cases:
+                key = f"order_expiring:{order.pk}:{order.ends_at.date().isoformat()}"
+                victim_message(actor=None, case=c, kind=VictimNoticeKind.ORDER_EXPIRING, key=key)
             warned.append(order)
     return warned
 

@@ -67,6 +67,8 @@ def orders_context(user: User, case: Case, viewer: Viewer) -> dict[str, Any]:
         "orders_can_issue": open_case and bool(permissions.may_issue_any(user, viewer.scope)),
         "orders_can_record_breach": permissions.may_record_breach(user, viewer.scope),
         "orders_can_record_court": open_case and permissions.may_record_court(user, viewer.scope),
+        "orders_can_see_court": open_case and permissions.may_see_court(user, viewer.scope),
+        "orders_next_hearing": selectors.next_hearing(case),
         "orders_in_force": sum(1 for o in orders if o.in_force),
     }
 

@@ -132,6 +132,8 @@ class SafeContact(models.Model):
     phone = EncryptedTextField(_("safe number"), null=True, blank=True)
     may_leave_message = models.BooleanField(_("may we leave a message?"), default=False)
     code_word = EncryptedTextField(_("code word"), null=True, blank=True)
+    # The language of messages to her (kk, ru, en); blank: the installation's default.
+    language = models.CharField(_("language of messages"), max_length=2, blank=True, default="")
     updated_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)
 

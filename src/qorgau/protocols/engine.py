@@ -29,7 +29,7 @@ from qorgau.cases.models import Case, EventKind, GrantReason
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
 from qorgau.core.models import AuditAction
-from qorgau.protocols.models import Duty, Mode, Task, TaskStatus, Trigger, VersionStatus
+from qorgau.protocols.models import LIVE_STATUSES, Duty, Mode, Task, TaskStatus, Trigger, VersionStatus
 
 # The national unit of an agency kind is its unit in the capital with no district (the ministry's
 # or head office's own unit).
@@ -107,6 +107,17 @@ def _same_event_task(duty: Duty, case: Case, key: str) -> Task | None:
     )
 
 
+def _measure_tasks(case: Case, key: str) -> list[Task]:
+    """Tasks that already carry out a measure on the case: made for this event (a raise fires
+    ``level_set`` and ``level_raised`` with one key), or still to be done. This event's first."""
+    rows = (
+        Task.objects.filter(case=case, duty__isnull=False).exclude(duty__measure="")
+        .filter(Q(key=key) | Q(status__in=[*LIVE_STATUSES, TaskStatus.AWAITING_CONSENT]))
+        .select_related("duty", "unit").order_by("id")
+    )
+    return sorted(rows, key=lambda t: t.key != key)
+
+
 def _create(duty: Duty, case: Case, actor: User | None, key: str, trigger: str, level: str | None) -> Task | None:
     """Create the task; None if another call (or worker) created it first."""
     at = clock.now()
@@ -156,10 +167,23 @@ def fire(*, trigger: str, case: Case, actor: User | None, key: str, level: str |
     if any(d.min_level for d in duties) and level is None:
         level = _current_level(case)
     tasks: list[Task] = []
+    measure_tasks: list[Task] | None = None  # read once, when the first duty with a measure needs it
     for duty in duties:
         if not _applies(duty, level):
             continue
-        task = _same_event_task(duty, case, key) or _create(duty, case, actor, key, trigger, level)
+        task = _same_event_task(duty, case, key)
+        if task is None and duty.measure:
+            # One task per measure: none while another is still to be done, none twice for one event.
+            if measure_tasks is None:
+                measure_tasks = _measure_tasks(case, key)
+            covering = next((t for t in measure_tasks if t.duty is not None and t.duty.measure == duty.measure), None)
+            if covering is not None:
+                if covering.key == key:
+                    tasks.append(covering)
+                continue
+        task = task or _create(duty, case, actor, key, trigger, level)
+        if task is not None and measure_tasks is not None and duty.measure:
+            measure_tasks.append(task)
         if task is None:  # lost the race to a concurrent call: read what it made
             task = _same_event_task(duty, case, key)
         if task is not None:

@@ -266,3 +266,12 @@ class ReferralOverride(models.Model):
 
     def __str__(self) -> str:
         return f"override of task {self.task_id} ({self.ground})"
+
+
+# Case conferences live in their own module; imported here so that Django registers the models.
+from qorgau.protocols.models_conferences import (  # noqa: E402, F401
+    Conference,
+    ConferenceAttendee,
+    ConferenceDecision,
+    ConferenceGround,
+)

@@ -125,14 +125,22 @@ def orders_expiring() -> int:
     return fired
 
 
+def _conferences_due() -> dict[str, int]:
+    from qorgau.protocols.conferences import conferences_propose
+
+    return {"conferences_proposed": conferences_propose()}
+
+
 def sweep() -> dict[str, int]:
-    """One pass: escalate overdue tasks, then the orders app's deadlines. Safe to run twice."""
+    """One pass: escalate overdue tasks, then the orders app's deadlines, then propose case
+    conferences. Safe to run twice."""
     counts = {"escalated": escalate_overdue()}
-    for part in (_orders_due, lambda: {"order_expiring": orders_expiring()}):
+    parts = (("orders", _orders_due), ("orders", lambda: {"order_expiring": orders_expiring()}), ("conferences", _conferences_due))
+    for name, part in parts:
         try:
             with transaction.atomic():  # a failing part must not stop the others or undo escalations
                 counts.update(part())
         except Exception:
-            log.exception("sweep: the orders part failed; the next pass retries it")
+            log.exception("sweep: the %s part failed; the next pass retries it", name)
             counts["errors"] = counts.get("errors", 0) + 1
     return counts

@@ -1,5 +1,5 @@
 """Pages of protocols: the unit's work queue, one task with accept / done / decline, the tasks on a
-case (through the case gate), and the unrouted tasks for administrators.
+case (through the case gate), and the unrouted tasks, which administrators route by hand.
 
 Thin views: reads through ``protocols.selectors`` and the case gate, writes through
 ``protocols.services``; ``Invalid`` becomes form errors, a stale version a 409 page.
@@ -13,16 +13,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from qorgau.accounts.access import capability_required
-from qorgau.accounts.models import User
+from qorgau.accounts.models import AgencyKind, Unit, User
 from qorgau.accounts.roles import Capability
 from qorgau.cases.access import case_get_for
 from qorgau.core import clock
 from qorgau.core.errors import Invalid, NotFound
-from qorgau.protocols import consent, selectors, services
+from qorgau.core.models import Region
+from qorgau.protocols import consent, routing, selectors, services
 from qorgau.protocols.forms import ConsentForm, OverrideForm, TaskActionForm, WithdrawForm
+from qorgau.protocols.forms_admin import BulkRouteForm, RouteForm
 from qorgau.protocols.models import LIVE_STATUSES, Consent, Task, TaskStatus
 
 DONE_MESSAGES = {
@@ -92,11 +95,55 @@ def case_tasks_view(request: HttpRequest, case_id: int) -> HttpResponse:
     })
 
 
+def _unrouted_page(request: HttpRequest, *, errors: list[str] | None = None, status: int = 200) -> HttpResponse:
+    return render(request, "protocols/unrouted.html", {"overview": routing.unrouted_overview(), "errors": errors or []}, status=status)
+
+
+def _form_errors(form: forms.Form) -> list[str]:
+    return [str(e) for errors in form.errors.values() for e in errors]
+
+
 @login_required
 @capability_required(Capability.MANAGE_REFERENCE)
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def unrouted_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "protocols/unrouted.html", {"tasks": list(selectors.tasks_unrouted()[:500])})
+    """Tasks that no unit of the duty's agency kind took, and routing them by hand: one task to a
+    chosen unit (the nearest is suggested), or all of a kind in a region to one unit. Administrators
+    (``MANAGE_REFERENCE``) route: the choice is about the network of units, and the page names no person."""
+    if request.method != "POST":
+        return _unrouted_page(request)
+    user = _user(request)
+    if request.POST.get("action") == "bulk":
+        bulk = BulkRouteForm(request.POST)
+        if not bulk.is_valid():
+            return _unrouted_page(request, errors=_form_errors(bulk), status=422)
+        kind = AgencyKind.objects.filter(pk=bulk.cleaned_data["kind"]).first()
+        region = Region.objects.filter(pk=bulk.cleaned_data["region"]).first()
+        unit = Unit.objects.select_related("kind").filter(pk=bulk.cleaned_data["unit"]).first()
+        if kind is None or region is None or unit is None:
+            return _unrouted_page(request, errors=[str(_("Choose a unit from the list."))], status=422)
+        try:
+            n = services.tasks_route_bulk(actor=user, kind=kind, region=region, unit=unit)
+        except Invalid as exc:
+            return _unrouted_page(request, errors=[e for errs in exc.fields.values() for e in errs], status=422)
+        messages.success(request, ngettext(
+            "%(n)d task was routed to %(unit)s.", "%(n)d tasks were routed to %(unit)s.", n) % {"n": n, "unit": unit.name})
+        return redirect("protocols:unrouted")
+    form = RouteForm(request.POST)
+    if not form.is_valid():
+        return _unrouted_page(request, errors=_form_errors(form), status=422)
+    task = Task.objects.select_related("case", "duty__agency_kind", "unit").filter(pk=form.cleaned_data["task"]).first()
+    if task is None:
+        raise NotFound()
+    unit = Unit.objects.select_related("kind").filter(pk=form.cleaned_data["unit"]).first()
+    if unit is None:
+        return _unrouted_page(request, errors=[str(_("Choose a unit from the list."))], status=422)
+    try:
+        services.task_route(actor=user, task=task, unit=unit, version=form.cleaned_data["version"])
+    except Invalid as exc:
+        return _unrouted_page(request, errors=[e for errs in exc.fields.values() for e in errs], status=422)
+    messages.success(request, _("The task was routed to %(unit)s.") % {"unit": unit.name})
+    return redirect("protocols:unrouted")
 
 
 # --- her consent to a referral ------------------------------------------------------------------------

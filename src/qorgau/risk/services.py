@@ -245,3 +245,19 @@ def measure_record(*, actor: User, case: Case, measure: str, status: str, note: 
     event_add(case, EventKind.MEASURE, actor, reason=note)
     audit_record(actor=actor, action=AuditAction.WRITE, target_type="case", target_id=case.pk)
     return record
+
+
+def measure_applied_by_task(*, actor: User, case: Case, measure: str) -> MeasureRecord | None:
+    """A protocol task that carries out ``measure`` is done: record the measure as applied on the
+    case's current assessment, on behalf of the task's unit (whose worker may not assess risk, so the
+    gate of ``measure_record`` does not apply; the task gate already did). Nothing when the case has no
+    level yet or its level no longer requires the measure. Runs in the caller's transaction."""
+    risk = CaseRisk.objects.filter(case=case).select_related("assessment").first()
+    if risk is None or measure not in {m.value for m in measures_required(risk.level)}:
+        return None
+    record, _created = MeasureRecord.objects.update_or_create(
+        assessment=risk.assessment, measure=measure, defaults={"status": MeasureStatus.APPLIED, "note": "", "by": actor, "at": clock.now()}
+    )
+    event_add(case, EventKind.MEASURE, actor)
+    audit_record(actor=actor, action=AuditAction.WRITE, target_type="case", target_id=case.pk)
+    return record

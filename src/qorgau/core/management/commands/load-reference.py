@@ -22,6 +22,8 @@ class Command(BaseCommand):
         protocols = protocols_load()
         for error in protocols.errors:  # a broken protocol file is reported; the last valid version stays in force
             self.stderr.write(f"protocol file refused: {error}")
+        for warning in protocols.warnings:  # loaded, but a level's measure has no duty
+            self.stderr.write(f"protocol coverage: {warning}")
         self.stdout.write(
             f"regions {report.regions}, districts {report.districts}, agency kinds {kinds}, roles {roles}, markers {markers}, "
             f"new instrument versions {instruments}, risk levels {levels}, new protocol versions {protocols.new}"

@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from qorgau.core import clock
+from qorgau.demo.conferences import conferences_seed
+from qorgau.demo.protocol_backlog import protocol_backlog
 from qorgau.demo.risk_history import risk_history
 from qorgau.demo.seed import DEMO_PASSWORD, REGIONAL_POLICE, regional_username, seed_demo
 from qorgau.demo.synthetic import DEFAULT_SEED, generate, reports_for_scale
@@ -53,3 +55,11 @@ class Command(BaseCommand):
         line = summary.line((clock.now() - started).total_seconds())
         started = clock.now()
         self.stdout.write(line + risk_history(seed=options["seed"]).tail((clock.now() - started).total_seconds()))
+        if reports:
+            started = clock.now()
+            backlog = protocol_backlog()
+            self.stdout.write(backlog.line((clock.now() - started).total_seconds()))
+            conferences = conferences_seed()
+            self.stdout.write(
+                f"Case conferences: {conferences['proposed']} proposed by the rules, {conferences['held']} held with decisions."
+            )
