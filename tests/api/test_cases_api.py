@@ -542,11 +542,12 @@ def test_safe_contact_is_recorded_updated_and_conflicts_when_stale(inspector, ca
     empty = client.get(path).json()
     assert empty == {
         "recorded": False, "may_call": False, "call_times": "", "phone": None, "may_leave_message": False,
-        "code_word": None, "updated_at": None, "version": None, "masked": [],
+        "code_word": None, "language": "", "updated_at": None, "version": None, "masked": [],
     }
-    first = put(client, path, {"may_call": True, "call_times": "10–12 weekdays", "phone": "+7 705 555 55 55", "code_word": "тюльпан"})
+    first = put(client, path, {"may_call": True, "call_times": "10–12 weekdays", "phone": "+7 705 555 55 55", "code_word": "тюльпан", "language": "kk"})
     assert first.status_code == 200, first.content
     assert (first.json()["version"], first.json()["phone"], first.json()["code_word"]) == (1, "+7 705 555 55 55", "тюльпан")
+    assert first.json()["language"] == "kk"
     second = put(client, path, {"may_call": False, "version": 1})
     assert second.status_code == 200 and second.json()["version"] == 2 and second.json()["phone"] is None
     stale = put(client, path, {"may_call": True, "phone": "+7 700 000 00 01", "version": 1})
@@ -574,7 +575,9 @@ def test_safe_contact_of_another_units_case_is_404(make_user, other_unit, case):
     assert put(client, f"/api/v1/cases/{case.pk}/safe-contact", {"may_call": True}).status_code == 404
 
 
-@pytest.mark.parametrize("body", [{}, {"may_call": "often"}, {"may_call": True, "call_times": "x" * 121}, {"may_call": True, "version": 0}])
+@pytest.mark.parametrize(
+    "body", [{}, {"may_call": "often"}, {"may_call": True, "call_times": "x" * 121}, {"may_call": True, "version": 0}, {"may_call": True, "language": "de"}]
+)
 def test_malformed_safe_contact_is_422(inspector, case, body):
     r = put(token_client(inspector), f"/api/v1/cases/{case.pk}/safe-contact", body)
     assert r.status_code == 422 and r.json()["fields"]

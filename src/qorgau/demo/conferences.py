@@ -38,19 +38,19 @@ def conferences_seed(*, coordinator_username: str = "conference") -> dict[str, i
 
 
 def _hold(coordinator: User, conference: Conference) -> bool:
-    """Schedule the conference two days ago for yesterday and record it as held then (the clock is
-    set back for both steps, so that the history reads as it would have happened)."""
+    """Schedule the conference and record it as held minutes after its proposal (the clock is moved
+    a few minutes ahead for both steps: a proposal is made now, and a conference is held after it)."""
     case = conference.case
     police, crisis = route("police", case), route("crisis_centre", case)
     invited = [u for u in (police, crisis) if u is not None and u.pk != conference.convening_unit_id]
     if police is None or not invited:
         return False
-    start = max(clock.now() - timedelta(days=2), conference.proposed_at + timedelta(minutes=1))
-    with clock.frozen(start):
+    start = clock.now()
+    with clock.frozen(start + timedelta(minutes=1)):
         conference = conference_schedule(actor=coordinator, conference=conference, version=conference.version,
-                                         when=start + timedelta(days=1), place="Зал заседаний № 2 / № 2 мәжіліс залы",
+                                         when=start + timedelta(minutes=2), place="Зал заседаний № 2 / № 2 мәжіліс залы",
                                          invited_ids=[u.pk for u in invited])
-    with clock.frozen(start + timedelta(days=1, hours=2)) as frozen:
+    with clock.frozen(start + timedelta(minutes=3)) as frozen:
         today = frozen.at.date()
         decisions = [DecisionInput(text="Патрульные визиты к её дому дважды в неделю", owner_id=police.pk, due_on=today + timedelta(days=7),
                                    details="Сообщать координатору о каждом визите")]

@@ -47,7 +47,7 @@ class Backlog:
 
     def line(self, seconds: float) -> str:
         return (
-            f"; protocol tasks: {self.tasks} ({self.unrouted} unrouted: no unit of their kind in the region; "
+            f"Protocol tasks: {self.tasks} ({self.unrouted} unrouted: no unit of their kind in the region; "
             f"{self.overdue} overdue, for the first sweeps to escalate; {self.made} made now for past events) ({seconds:.1f} s)"
         )
 

@@ -20,7 +20,7 @@ from qorgau.core.models import Region
 from qorgau.protocols.models import Task
 from qorgau.protocols.selectors import tasks_unrouted
 
-PAGE_LIMIT = 300
+PAGE_LIMIT = 50  # one by one only the oldest; the bulk form above routes the rest
 
 
 def with_place(tasks: QuerySet[Task]) -> QuerySet[Task]:

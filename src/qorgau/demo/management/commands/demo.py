@@ -7,6 +7,7 @@ from django.utils import translation
 
 from qorgau.core import clock
 from qorgau.demo.conferences import conferences_seed
+from qorgau.demo.orders import orders_seed
 from qorgau.demo.protocol_backlog import protocol_backlog
 from qorgau.demo.risk_history import risk_history
 from qorgau.demo.seed import DEMO_PASSWORD, REGIONAL_POLICE, regional_username, seed_demo
@@ -59,6 +60,11 @@ class Command(BaseCommand):
             started = clock.now()
             backlog = protocol_backlog()
             self.stdout.write(backlog.line((clock.now() - started).total_seconds()))
+            orders = orders_seed()  # before the conferences: a breach proposes one
+            self.stdout.write(
+                f"Orders and courts: {orders['orders']} orders, {orders['breaches']} breaches, {orders['hearings']} hearings, "
+                f"{orders['criminal_cases']} criminal cases, {orders['decisions']} court decisions."
+            )
             conferences = conferences_seed()
             self.stdout.write(
                 f"Case conferences: {conferences['proposed']} proposed by the rules, {conferences['held']} held with decisions."
