@@ -190,3 +190,11 @@ def test_her_language_is_recorded_with_her_preferences_and_checked(case, inspect
     assert list(exc.value.fields) == ["language"]
     contact.refresh_from_db()
     assert contact.language == "kk"  # nothing saved
+
+
+def test_her_timeline_says_whether_the_message_was_sent_or_withheld(case, inspector, sms_outbox, django_capture_on_commit_callbacks):
+    _send(django_capture_on_commit_callbacks, case, inspector, key="order_served:1")  # no preferences: withheld
+    _safe_contact(case, may_leave_message=True, phone=SAFE_PHONE)
+    _send(django_capture_on_commit_callbacks, case, inspector, key="order_served:2")
+    states = list(CaseEvent.objects.filter(case=case, kind=EventKind.VICTIM_NOTICE).order_by("id").values_list("to_state", flat=True))
+    assert states == ["withheld", "sent"]

@@ -16,6 +16,7 @@ from qorgau.cases.views import _event_state_label
         ("task_changed", "withdrawn", "consent withdrawn"),
         ("task_escalated", "regional", "The regional unit of the same agency"),
         ("conference", "held", "Held"),
+        ("victim_notice", "withheld", "Withheld"),
         ("state_changed", "closed", "Closed"),
         ("task_changed", "", ""),
     ],

@@ -117,7 +117,7 @@ def _tell_holding_unit(case: Case) -> None:
 def victim_withheld(row: Delivery, *, actor: User | None) -> None:
     """Timeline, audit (when sending found it blocked) and the holding unit's workers: contact her safely."""
     assert row.case is not None
-    event_add(row.case, EventKind.VICTIM_NOTICE, actor)
+    event_add(row.case, EventKind.VICTIM_NOTICE, actor, to_state=DeliveryStatus.WITHHELD.value)
     if row.attempts:  # withheld when sending: the queueing's audit row said "queued"
         audit_record(actor=actor, action=AuditAction.WRITE, target_type="victim_message", target_id=row.pk, outcome=DeliveryStatus.WITHHELD)
     _tell_holding_unit(row.case)
@@ -125,13 +125,13 @@ def victim_withheld(row: Delivery, *, actor: User | None) -> None:
 
 def victim_sent(row: Delivery) -> None:
     assert row.case is not None
-    event_add(row.case, EventKind.VICTIM_NOTICE, None)
+    event_add(row.case, EventKind.VICTIM_NOTICE, None, to_state=DeliveryStatus.SENT.value)
     audit_record(actor=None, action=AuditAction.WRITE, target_type="victim_message", target_id=row.pk, outcome=DeliveryStatus.SENT)
 
 
 def victim_undeliverable(row: Delivery) -> None:
     """Every attempt failed: the holding unit contacts her another way, as her preferences say."""
     assert row.case is not None
-    event_add(row.case, EventKind.VICTIM_NOTICE, None)
+    event_add(row.case, EventKind.VICTIM_NOTICE, None, to_state=DeliveryStatus.FAILED.value)
     audit_record(actor=None, action=AuditAction.WRITE, target_type="victim_message", target_id=row.pk, outcome=DeliveryStatus.FAILED)
     _tell_holding_unit(row.case)

@@ -402,6 +402,7 @@ _EVENT_STATES = {
     EventKind.TASK_CHANGED: "qorgau.protocols.models.TaskStatus",
     EventKind.TASK_ESCALATED: "qorgau.protocols.models.EscalateTo",
     EventKind.CONFERENCE: "qorgau.protocols.models_conferences.ConferenceStatus",
+    EventKind.VICTIM_NOTICE: "qorgau.accounts.models.DeliveryStatus",
 }
 
 
