@@ -208,6 +208,7 @@ class EventKind(models.TextChoices):
     CRIMINAL_CASE = "criminal_case", _("Criminal case recorded or changed")
     HEARING = "hearing", _("Court hearing scheduled")
     VICTIM_NOTICE = "victim_notice", _("Message to her sent or withheld")
+    PLACEMENT = "placement", _("Shelter placement requested, admitted or ended")
 
 
 class CaseEvent(models.Model):

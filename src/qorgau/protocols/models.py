@@ -32,6 +32,7 @@ class Trigger(models.TextChoices):
     ORDER_EXPIRING = "order_expiring", _("A protective order is about to expire")
     CHECKIN_MISSED = "checkin_missed", _("A check-in with the police was missed")
     CASE_CLOSING = "case_closing", _("The case is being closed")
+    PLACEMENT_REQUESTED = "placement_requested", _("A shelter placement was requested")
     # Not for protocol files: tasks that a case conference's decisions give units (no duty).
     CONFERENCE_DECISION = "conference_decision", _("A case conference decided an action")
 
