@@ -184,8 +184,11 @@ from tests.orders import matrix as matrix_orders  # noqa: E402
 from tests.orders import matrix_court  # noqa: E402
 from tests.protocols import matrix as matrix_protocols  # noqa: E402
 from tests.protocols import matrix_admin as matrix_protocol_admin  # noqa: E402
+from tests.public import matrix as matrix_public  # noqa: E402
 from tests.risk import matrix_assess, matrix_safety_plan, matrix_validation  # noqa: E402
+from tests.shelters import matrix as matrix_shelters  # noqa: E402
+from tests.training import matrix as matrix_training  # noqa: E402
 
 for _area in (matrix_assess, matrix_safety_plan, matrix_validation, matrix_orders, matrix_protocols, matrix_notifications, matrix_court,
-              matrix_conferences, matrix_protocol_admin):
+              matrix_conferences, matrix_protocol_admin, matrix_training, matrix_shelters, matrix_public):
     MATRIX.update(_area.ROWS)

@@ -19,6 +19,8 @@ from qorgau.orders.api_court import router as court_router
 from qorgau.protocols.api import router as protocols_router
 from qorgau.protocols.api_conferences import router as conferences_router
 from qorgau.risk.api import router as risk_router
+from qorgau.shelters.api import router as shelters_router
+from qorgau.training.api import router as training_router
 
 # The schema and its browser are for signed-in staff only: route structure is not public.
 api = NinjaAPI(title="Qorgau API", version="1", urls_namespace="api", docs_url="/docs", docs_decorator=login_required)
@@ -31,6 +33,8 @@ api.add_router("/", orders_router)
 api.add_router("/", court_router)
 api.add_router("/", protocols_router)
 api.add_router("/", conferences_router)
+api.add_router("/", shelters_router)
+api.add_router("/", training_router)
 
 
 @api.exception_handler(QorgauError)

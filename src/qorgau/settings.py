@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "qorgau.risk",
     "qorgau.orders",
     "qorgau.protocols",
+    "qorgau.shelters",
+    "qorgau.training",
+    "qorgau.public",
     "qorgau.demo",
 ]
 

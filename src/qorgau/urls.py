@@ -9,6 +9,9 @@ urlpatterns = [
     path("risk/", include("qorgau.risk.urls")),
     path("orders/", include("qorgau.orders.urls")),
     path("protocols/", include("qorgau.protocols.urls")),
+    path("shelters/", include("qorgau.shelters.urls")),
+    path("training/", include("qorgau.training.urls")),
+    path("help/", include("qorgau.public.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
 ]

@@ -456,9 +456,17 @@ PAGES: dict[str, tuple[int, Callable[[Walker, str], object]]] = {
 
 # Pages of later areas live in their own modules (each exports PAGES of the same shape; a page
 # function may import helpers such as ``_case_id`` from this module inside its body).
-from tests.i18n import pages_conferences, pages_court, pages_notifications, pages_protocol_admin  # noqa: E402
+from tests.i18n import (  # noqa: E402
+    pages_conferences,
+    pages_court,
+    pages_notifications,
+    pages_protocol_admin,
+    pages_public,
+    pages_shelters,
+    pages_training,
+)
 
-for _area in (pages_conferences, pages_court, pages_notifications, pages_protocol_admin):
+for _area in (pages_conferences, pages_court, pages_notifications, pages_protocol_admin, pages_public, pages_shelters, pages_training):
     PAGES.update(_area.PAGES)
 
 

@@ -19,10 +19,14 @@ MENU = [
     (Capability.WORK_CASES, "cases:search", _("Search")),
     (Capability.WORK_CASES, "protocols:queue", _("Work queue")),
     (Capability.ASSESS_RISK, "risk:due", _("Reassessments due")),
+    (Capability.PLACE_IN_SHELTER, "shelters:registry", _("Shelters")),
+    (Capability.SHELTER_INTAKE, "shelters:registry", _("Shelters")),
     (Capability.SUPERVISE_UNIT, "cases:import", _("Import reports")),
     (Capability.REVIEW_MATCHES, "cases:review", _("Review matches")),
     (Capability.COURT_DECISIONS, "orders:docket", _("Court docket")),
     (Capability.RUN_CONFERENCES, "protocols:conferences", _("Case conferences")),
+    (Capability.SUPERVISE_UNIT, "training:unit", _("Training")),
+    (Capability.VIEW_AGGREGATES, "training:coverage", _("Training coverage")),
     (None, "accounts:notifications", _("Notifications")),
     (Capability.MANAGE_USERS, "accounts:staff", _("Staff and units")),
     (Capability.MANAGE_REFERENCE, "risk:instruments", _("Risk instruments")),
@@ -37,9 +41,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    items = [
-        {"url": reverse(name), "label": label, "active": request.path == reverse(name)}
-        for cap, name, label in MENU
-        if cap is None or user.can(cap)
-    ]
+    items, seen = [], set()
+    for cap, name, label in MENU:
+        if (cap is None or user.can(cap)) and name not in seen:  # one entry per page, whichever capability opens it
+            seen.add(name)
+            items.append({"url": reverse(name), "label": label, "active": request.path == reverse(name)})
     return {"nav_items": items, "unread_notifications": unread_count(user)}

@@ -47,6 +47,8 @@ from qorgau.orders.models import (
     OrderStatus,
 )
 from qorgau.people.models import Person
+from qorgau.training.models import Action
+from qorgau.training.services import certificate_required
 
 MIN_REASON = 10
 TEXT_MAX = 4000
@@ -276,6 +278,8 @@ def order_issue(*, actor: User, case: Case, data: OrderInput) -> Order:
         raise NotFound()
     if not permissions.may_issue(actor, scope, data.kind):
         raise Forbidden()
+    if data.kind == OrderKind.POLICE:  # a configured, current training certificate (training/courses.json)
+        certificate_required(actor, Action.ISSUE_PROTECTIVE_ORDER)
     assert actor.unit is not None  # a grant means a unit
     if case.merged_into_id is not None:
         raise Invalid(fields={"__all__": [_("This case was merged into another: issue the order there.")]})

@@ -34,6 +34,7 @@ from qorgau.orders import permissions, selectors, services
 from qorgau.orders.forms import BreachForm, CheckInForm, ExtendForm, OrderForm, RevokeForm, ServeForm
 from qorgau.orders.legal import LANGUAGES, rules_for
 from qorgau.orders.models import BANS, CheckIn, Order, OrderStatus
+from qorgau.training.services import CertificateMissing
 
 LANGUAGE_LABELS = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
@@ -105,6 +106,8 @@ def order_new_view(request: HttpRequest, case_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 order = services.order_issue(actor=user, case=case, data=form.order_input())
+            except CertificateMissing as exc:  # nothing is saved; the message names the course needed
+                form.add_error(None, str(exc.message))
             except Invalid as exc:
                 _errors(form, exc)
             else:

@@ -118,10 +118,12 @@ def _measure_tasks(case: Case, key: str) -> list[Task]:
     return sorted(rows, key=lambda t: t.key != key)
 
 
-def _create(duty: Duty, case: Case, actor: User | None, key: str, trigger: str, level: str | None) -> Task | None:
+def _create(
+    duty: Duty, case: Case, actor: User | None, key: str, trigger: str, level: str | None, chosen: dict[str, Unit] | None = None
+) -> Task | None:
     """Create the task; None if another call (or worker) created it first."""
     at = clock.now()
-    unit = route(duty.agency_kind_id, case)
+    unit = (chosen or {}).get(duty.agency_kind_id) or route(duty.agency_kind_id, case)
     task = Task(
         case=case, duty=duty, unit=unit, key=key, trigger=trigger, level=level or "", mode=duty.mode,
         status=TaskStatus.OPEN if duty.mode == Mode.DUTY else TaskStatus.AWAITING_CONSENT,
@@ -143,12 +145,16 @@ def _create(duty: Duty, case: Case, actor: User | None, key: str, trigger: str, 
 
 
 @transaction.atomic
-def fire(*, trigger: str, case: Case, actor: User | None, key: str, level: str | None = None) -> list[Task]:
+def fire(
+    *, trigger: str, case: Case, actor: User | None, key: str, level: str | None = None, units: dict[str, Unit] | None = None
+) -> list[Task]:
     """Give the published protocols' duties for ``trigger`` on ``case`` to units, once per
     (duty, case, key). Returns the tasks of this event, whether made now or by an earlier call.
 
     ``level`` is the risk level the event is about (``level_set``, ``level_raised``); when omitted,
-    duties with a level condition use the case's current level. A restricted case (the offender is
+    duties with a level condition use the case's current level. ``units`` names the unit that takes
+    the duties of an agency kind when the caller chose it (the shelter a coordinator picked) instead
+    of the routing by place. A restricted case (the offender is
     staff) gets no tasks: internal oversight handles it by hand.
     """
     if trigger not in Trigger.values:
@@ -181,7 +187,7 @@ def fire(*, trigger: str, case: Case, actor: User | None, key: str, level: str |
                 if covering.key == key:
                     tasks.append(covering)
                 continue
-        task = task or _create(duty, case, actor, key, trigger, level)
+        task = task or _create(duty, case, actor, key, trigger, level, units)
         if task is not None and measure_tasks is not None and duty.measure:
             measure_tasks.append(task)
         if task is None:  # lost the race to a concurrent call: read what it made

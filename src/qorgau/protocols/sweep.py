@@ -131,11 +131,18 @@ def _conferences_due() -> dict[str, int]:
     return {"conferences_proposed": conferences_propose()}
 
 
+def _holds_lapsed() -> dict[str, int]:
+    from qorgau.shelters.services import holds_release_lapsed
+
+    return {"holds_released": holds_release_lapsed()}
+
+
 def sweep() -> dict[str, int]:
     """One pass: escalate overdue tasks, then the orders app's deadlines, then propose case
     conferences. Safe to run twice."""
     counts = {"escalated": escalate_overdue()}
-    parts = (("orders", _orders_due), ("orders", lambda: {"order_expiring": orders_expiring()}), ("conferences", _conferences_due))
+    parts = (("orders", _orders_due), ("orders", lambda: {"order_expiring": orders_expiring()}), ("conferences", _conferences_due),
+             ("shelters", _holds_lapsed))
     for name, part in parts:
         try:
             with transaction.atomic():  # a failing part must not stop the others or undo escalations

@@ -38,6 +38,8 @@ from qorgau.risk.models import (
 )
 from qorgau.risk.prefill import latest_incident, prefill_answers
 from qorgau.risk.scoring import Spec, bad_answers, evaluate, higher, is_lower
+from qorgau.training.models import Action
+from qorgau.training.services import certificate_required
 
 MIN_REASON = 10
 
@@ -159,8 +161,10 @@ def case_risk_refresh(case: Case) -> CaseRisk | None:
 @transaction.atomic
 def assessment_sign(*, actor: User, assessment: Assessment, row_version: int, final_level: str = "", reason: str = "") -> Assessment:
     """Sign a complete draft with its final level: the computed one, raised with a reason, or lowered
-    with a reason by a supervisor. The case's level and reassessment date follow."""
+    with a reason by a supervisor. The case's level and reassessment date follow. A role that needs a
+    current training certificate to sign (``training/courses.json``, when enforced) is refused first."""
     _require_assess(actor, assessment.case)
+    certificate_required(actor, Action.SIGN_RISK_ASSESSMENT)
     if assessment.status != AssessmentStatus.DRAFT:
         raise Invalid(fields={"__all__": [_("This assessment is already signed.")]})
     if assessment.row_version != row_version:

@@ -29,6 +29,7 @@ from qorgau.risk import instruments, selectors, services
 from qorgau.risk.forms import AssessmentForm, ChooseInstrumentForm, LevelChangeForm, MeasureForm
 from qorgau.risk.models import LEVEL_RANK, Answer, Assessment, AssessmentStatus, InstrumentVersion, Level, VersionStatus
 from qorgau.risk.scoring import Spec, evaluate
+from qorgau.training.services import CertificateMissing
 
 
 def _user(request: HttpRequest) -> User:
@@ -184,6 +185,9 @@ def assessment_view(request: HttpRequest, assessment_id: int) -> HttpResponse:
     except Conflict:
         messages.error(request, _("Someone else saved this assessment after you opened it. Their answers are shown; yours were not saved. Check and save again."))
         return _assessment_page(request, saved, viewer, status=409)
+    except CertificateMissing as exc:  # the draft is saved; the message names the course it needs
+        messages.error(request, str(exc.message))
+        return _assessment_page(request, saved, viewer, status=403)
     except Invalid as exc:
         # The answers are saved: the form goes on from the saved draft's version, with what was ticked.
         data = request.POST.copy()

@@ -11,7 +11,11 @@ from qorgau.demo.orders import orders_seed
 from qorgau.demo.protocol_backlog import protocol_backlog
 from qorgau.demo.risk_history import risk_history
 from qorgau.demo.seed import DEMO_PASSWORD, REGIONAL_POLICE, regional_username, seed_demo
+from qorgau.demo.shelters import shelters_seed
 from qorgau.demo.synthetic import DEFAULT_SEED, generate, reports_for_scale
+from qorgau.demo.training import training_seed
+from qorgau.training.models import Action
+from qorgau.training.reference import requirements_enforce
 
 
 class Command(BaseCommand):
@@ -51,11 +55,16 @@ class Command(BaseCommand):
                 f"The other synthetic cases are held by one police department per region; its inspector ({first} … {last}) "
                 "has the same password."
             )
+        # The history is replayed with the certificate gate off (the past predates the demo's
+        # certificates); training_seed switches it on again once every signer holds one.
+        requirements_enforce(Action.SIGN_RISK_ASSESSMENT, False)
         started = clock.now()
         summary = generate(reports=reports, seed=options["seed"])
         line = summary.line((clock.now() - started).total_seconds())
         started = clock.now()
         self.stdout.write(line + risk_history(seed=options["seed"]).tail((clock.now() - started).total_seconds()))
+        training_seed()
+        shelters_seed()
         if reports:
             started = clock.now()
             backlog = protocol_backlog()
