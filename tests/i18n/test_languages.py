@@ -48,6 +48,7 @@ ALLOWED_LATIN = frozenset(
         "API",  # "API-токен", "API токені"
         "CSV",  # the file format of exports
         "JSON",  # the file format of protocol files (the protocol administration's upload)
+        "Esc",  # the key's label on the keyboard (the public page's quick exit)
         "QR",  # "QR-код"
         "TOTP",  # the second-factor standard
         "UTC",  # time offsets: "Алматы (UTC+5)"

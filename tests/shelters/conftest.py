@@ -3,7 +3,10 @@ centre there with its staff, and a placement coordinator who holds a grant on th
 
 from __future__ import annotations
 
+import functools
+
 import pytest
+from django.utils import translation
 
 from qorgau.accounts.roles import Role
 from tests.protocols.conftest import case, inspector, protocols  # noqa: F401  (fixtures)
@@ -26,3 +29,15 @@ def coordinator(make_user, reference, case):  # noqa: F811  (the imported fixtur
 
     unit = agency_unit("family_support", "KZ-75", "751110000", "FSC Almaly")
     return with_grant(make_user(Role.PLACEMENT_COORDINATOR, unit=unit, username="coordinator"), case)
+
+
+@pytest.fixture
+def make_user(make_user):
+    """Users of these tests read English, so that messages are asserted in one language."""
+    return functools.partial(make_user, language="en")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
