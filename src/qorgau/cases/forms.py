@@ -24,6 +24,7 @@ from qorgau.accounts.forms import ERRORS as BASE_ERRORS
 from qorgau.accounts.models import User
 from qorgau.cases.models import Case, CaseState, Channel, Incident, Marker, Relationship
 from qorgau.cases.services import CIRCUMSTANCES, FORMS, NARRATIVE_MAX, ReportInput, SafeContactInput, VictimInput
+from qorgau.core.languages import LANGUAGE_NAMES
 from qorgau.core.models import District, Region
 from qorgau.people.models import Sex
 from qorgau.people.services import PersonInput, validate_person
@@ -391,7 +392,7 @@ class SafeContactForm(forms.Form):
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
     language = forms.ChoiceField(
         label=_("Language of messages to her"), required=False, error_messages=ERRORS,
-        choices=[("", _("The default")), ("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")],
+        choices=[("", _("The default")), *LANGUAGE_NAMES.items()],
     )
 
     def contact_input(self) -> SafeContactInput:

@@ -44,6 +44,7 @@ from qorgau.cases.models import Case, CaseState, EventKind, Incident, Marker, Re
 from qorgau.cases.views_attachments import attachments_context
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
+from qorgau.core.languages import LANGUAGE_NAMES
 from qorgau.core.models import AuditAction
 from qorgau.orders.views import orders_context
 from qorgau.people.models import IinStatus, Person
@@ -389,8 +390,7 @@ def _conflict(request: HttpRequest, case_id: int, *, what: str, action: str, min
 
 
 def _language_name(code: str) -> str:
-    names = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
-    return names.get(code) or str(_("The default"))
+    return LANGUAGE_NAMES.get(code) or str(_("The default"))
 
 
 def _state_label(value: str) -> str:

@@ -29,14 +29,13 @@ from qorgau.cases.selectors import CASE_POLICY
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
+from qorgau.core.languages import LANGUAGE_NAMES
 from qorgau.core.models import AuditAction
 from qorgau.orders import permissions, selectors, services
 from qorgau.orders.forms import BreachForm, CheckInForm, ExtendForm, OrderForm, RevokeForm, ServeForm
 from qorgau.orders.legal import LANGUAGES, rules_for
 from qorgau.orders.models import BANS, CheckIn, Order, OrderStatus
 from qorgau.training.services import CertificateMissing
-
-LANGUAGE_LABELS = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
 
 def _user(request: HttpRequest) -> User:
@@ -165,7 +164,7 @@ def _page(request: HttpRequest, order: Order, case: Case, viewer: Viewer, *, for
         "revoke_form": forms.get("revoke") or RevokeForm(initial=version),
         "breach_form": forms.get("breach") or BreachForm(),
         "open_form": open_form,
-        "print_links": [(code, LANGUAGE_LABELS[code]) for code in LANGUAGES],
+        "print_links": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
     }
     return render(request, "orders/order.html", context, status=status)
 

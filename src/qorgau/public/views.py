@@ -14,6 +14,7 @@ from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from qorgau.core.languages import LANGUAGE_NAMES
 from qorgau.public.selectors import public_centres
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -34,7 +35,7 @@ def help_view(request: HttpRequest, language: str) -> HttpResponse:
     with translation.override(language):
         response = render(request, "public/help.html", {
             "language": language,
-            "languages": [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")],
+            "languages": list(LANGUAGE_NAMES.items()),
             "regions": public_centres(),
             "quick_exit_url": QUICK_EXIT_URL,
         })
