@@ -180,15 +180,19 @@ MATRIX: dict[str, list[Check]] = {
 # Each area of the risk app keeps its rows beside its tests; they join the one matrix here.
 from tests.accounts import matrix_notifications  # noqa: E402
 from tests.conferences import matrix as matrix_conferences  # noqa: E402
+from tests.intake import matrix as matrix_intake  # noqa: E402
 from tests.orders import matrix as matrix_orders  # noqa: E402
 from tests.orders import matrix_court  # noqa: E402
+from tests.programmes import matrix as matrix_programmes  # noqa: E402
 from tests.protocols import matrix as matrix_protocols  # noqa: E402
 from tests.protocols import matrix_admin as matrix_protocol_admin  # noqa: E402
 from tests.public import matrix as matrix_public  # noqa: E402
 from tests.risk import matrix_assess, matrix_safety_plan, matrix_validation  # noqa: E402
 from tests.shelters import matrix as matrix_shelters  # noqa: E402
+from tests.support import matrix as matrix_support  # noqa: E402
 from tests.training import matrix as matrix_training  # noqa: E402
 
 for _area in (matrix_assess, matrix_safety_plan, matrix_validation, matrix_orders, matrix_protocols, matrix_notifications, matrix_court,
-              matrix_conferences, matrix_protocol_admin, matrix_training, matrix_shelters, matrix_public):
+              matrix_conferences, matrix_protocol_admin, matrix_training, matrix_shelters, matrix_public,
+              matrix_support, matrix_programmes, matrix_intake):
     MATRIX.update(_area.ROWS)

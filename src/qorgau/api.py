@@ -14,12 +14,15 @@ from qorgau.cases.api import router as cases_router
 from qorgau.core.api import router as reference_router
 from qorgau.core.audit import audit_denied
 from qorgau.core.errors import Forbidden, QorgauError
+from qorgau.intake.api import router as intake_router
 from qorgau.orders.api import router as orders_router
 from qorgau.orders.api_court import router as court_router
+from qorgau.programmes.api import router as programmes_router
 from qorgau.protocols.api import router as protocols_router
 from qorgau.protocols.api_conferences import router as conferences_router
 from qorgau.risk.api import router as risk_router
 from qorgau.shelters.api import router as shelters_router
+from qorgau.support.api import router as support_router
 from qorgau.training.api import router as training_router
 
 # The schema and its browser are for signed-in staff only: route structure is not public.
@@ -35,6 +38,9 @@ api.add_router("/", protocols_router)
 api.add_router("/", conferences_router)
 api.add_router("/", shelters_router)
 api.add_router("/", training_router)
+api.add_router("/", support_router)
+api.add_router("/", programmes_router)
+api.add_router("/", intake_router)
 
 
 @api.exception_handler(QorgauError)

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "qorgau.shelters",
     "qorgau.training",
     "qorgau.public",
+    "qorgau.support",
+    "qorgau.programmes",
+    "qorgau.intake",
     "qorgau.demo",
 ]
 

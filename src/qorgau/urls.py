@@ -12,6 +12,9 @@ urlpatterns = [
     path("shelters/", include("qorgau.shelters.urls")),
     path("training/", include("qorgau.training.urls")),
     path("help/", include("qorgau.public.urls")),
+    path("support/", include("qorgau.support.urls")),
+    path("programmes/", include("qorgau.programmes.urls")),
+    path("intake/", include("qorgau.intake.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
 ]

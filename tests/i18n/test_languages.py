@@ -460,14 +460,18 @@ PAGES: dict[str, tuple[int, Callable[[Walker, str], object]]] = {
 from tests.i18n import (  # noqa: E402
     pages_conferences,
     pages_court,
+    pages_intake,
     pages_notifications,
+    pages_programmes,
     pages_protocol_admin,
     pages_public,
     pages_shelters,
+    pages_support,
     pages_training,
 )
 
-for _area in (pages_conferences, pages_court, pages_notifications, pages_protocol_admin, pages_public, pages_shelters, pages_training):
+for _area in (pages_conferences, pages_court, pages_notifications, pages_protocol_admin, pages_public, pages_shelters, pages_training,
+              pages_support, pages_programmes, pages_intake):
     PAGES.update(_area.PAGES)
 
 

@@ -209,6 +209,8 @@ class EventKind(models.TextChoices):
     HEARING = "hearing", _("Court hearing scheduled")
     VICTIM_NOTICE = "victim_notice", _("Message to her sent or withheld")
     PLACEMENT = "placement", _("Shelter placement requested, admitted or ended")
+    SUPPORT = "support", _("Socio-economic support referred or changed")
+    PROGRAMME = "programme", _("Offender programme enrolment, attendance or outcome")
 
 
 class CaseEvent(models.Model):

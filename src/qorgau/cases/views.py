@@ -49,10 +49,12 @@ from qorgau.core.models import AuditAction
 from qorgau.orders.views import orders_context
 from qorgau.people.models import IinStatus, Person
 from qorgau.people.services import PersonInput
+from qorgau.programmes.case_card import programmes_context
 from qorgau.protocols.conference_selectors import conference_context
 from qorgau.protocols.selectors import case_referrals
 from qorgau.risk.safety_plan import safety_plan_context
 from qorgau.risk.views import risk_context
+from qorgau.support.case_card import support_context
 
 FORMS_OF_VIOLENCE = services.FORMS
 CIRCUMSTANCES = services.CIRCUMSTANCES
@@ -361,6 +363,8 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
         **safety_plan_context(user, case, viewer),
         **orders_context(user, case, viewer),
         **conference_context(case, viewer, actor=user),
+        **support_context(user, case, viewer),
+        **programmes_context(user, case, viewer),
         # Other agencies' referrals: for units working on the case, not for a consent-scope unit.
         "referrals": case_referrals(case) if viewer.scope in (Scope.FULL, Scope.WORKER) else [],
     }
@@ -403,6 +407,8 @@ _EVENT_STATES = {
     EventKind.TASK_ESCALATED: "qorgau.protocols.models.EscalateTo",
     EventKind.CONFERENCE: "qorgau.protocols.models_conferences.ConferenceStatus",
     EventKind.VICTIM_NOTICE: "qorgau.accounts.models.DeliveryStatus",
+    EventKind.SUPPORT: "qorgau.support.models.SupportStatus",
+    EventKind.PROGRAMME: "qorgau.programmes.models.EnrolmentStatus",
 }
 
 

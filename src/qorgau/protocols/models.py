@@ -33,6 +33,7 @@ class Trigger(models.TextChoices):
     CHECKIN_MISSED = "checkin_missed", _("A check-in with the police was missed")
     CASE_CLOSING = "case_closing", _("The case is being closed")
     PLACEMENT_REQUESTED = "placement_requested", _("A shelter placement was requested")
+    PROGRAMME_NONCOMPLIANCE = "programme_noncompliance", _("An offender did not comply with a correction programme")
     # Not for protocol files: tasks that a case conference's decisions give units (no duty).
     CONFERENCE_DECISION = "conference_decision", _("A case conference decided an action")
 
@@ -96,7 +97,7 @@ class Duty(models.Model):
     version = models.ForeignKey(ProtocolVersion, on_delete=models.PROTECT, related_name="duties")
     code = models.SlugField(max_length=60)
     position = models.PositiveIntegerField()
-    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    trigger = models.CharField(max_length=24, choices=Trigger.choices)
     # Applies only when the case's risk level is at least this one; blank: at any level.
     min_level = models.CharField(max_length=10, blank=True, default="")
     agency_kind = models.ForeignKey("accounts.AgencyKind", on_delete=models.PROTECT, related_name="+")
@@ -166,7 +167,7 @@ class Task(models.Model):
     # Null: no unit of the agency kind was found; the administrator routes it (selectors.tasks_unrouted).
     unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="tasks")
     key = models.CharField(max_length=120)  # what fired it, e.g. "report:12"; with duty and case, fires once
-    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    trigger = models.CharField(max_length=24, choices=Trigger.choices)
     level = models.CharField(max_length=10, blank=True, default="")
     mode = models.CharField(max_length=10, choices=Mode.choices)
     status = models.CharField(max_length=16, choices=TaskStatus.choices)

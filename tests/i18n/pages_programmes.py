@@ -1,0 +1,8 @@
+"""Language-walker pages for offender programmes (merged into ``test_languages.PAGES``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+PAGES: dict[str, tuple[int, Callable[[Any, str], object]]] = {}
