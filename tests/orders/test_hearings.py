@@ -140,7 +140,8 @@ def court_record(clerk, case, day):
 
 def test_the_docket_sections_and_dates(inspector, case, clerk, bench, make_user):
     SpecialisedCourt.objects.create(unit=bench)
-    with clock.frozen(at_local(0, 8)):
+    # "Today" is tomorrow at 8: after the fixtures' grants began, whatever the hour the suite runs at.
+    with clock.frozen(at_local(1, 8)):
         today = hearings.hearing_schedule(actor=clerk, case=case, kind="other", scheduled_for=at_local(0, 12))
         tomorrow = hearings.hearing_schedule(actor=clerk, case=case, kind="extension", scheduled_for=at_local(1))
         week = hearings.hearing_schedule(actor=clerk, case=case, kind="special_requirements", scheduled_for=at_local(7, 9))
@@ -163,7 +164,7 @@ def test_the_docket_sections_and_dates(inspector, case, clerk, bench, make_user)
         bad = page.get("/orders/docket/", {"since": "2026-02-10", "until": "2026-02-01"})
         assert bad.status_code == 422 and "until" in bad.context["form"].errors
         assert page.get("/orders/docket/", {"since": "not a date"}).status_code == 422
-    with clock.frozen(at_local(2, 8)):
+    with clock.frozen(at_local(3, 8)):
         docket = selectors.court_docket(clerk)
         # Past with no outcome: the office still owes it; the rest moves up.
         assert [h.pk for h in docket.hearings_unsettled] == [today.pk, tomorrow.pk]
