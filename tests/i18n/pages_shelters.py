@@ -103,7 +103,34 @@ def _find_url(w: Any) -> str:
     return f"/shelters/find/{_case_id(w)}/"
 
 
+def _unregistered_unit(w: Any) -> int:
+    from qorgau.accounts.models import AgencyKind, Unit
+    from qorgau.accounts.services import unit_create
+    from qorgau.core.models import Region
+
+    found = Unit.objects.filter(name_en="Walker support centre").first()
+    if found is None:
+        found = unit_create(actor=None, kind=AgencyKind.objects.get(code="family_support"), region=Region.objects.get(iso="KZ-71"),
+                            name_ru="Центр поддержки «Отбасы»", name_kk="«Отбасы» қолдау орталығы", name_en="Walker support centre")
+    return int(found.pk)
+
+
+def _coverage(w: Any, lang: str, query: dict[str, str]) -> object:
+    _centre(w)
+    return _coordinator(w, lang).get("/shelters/coverage/", query)
+
+
 PAGES: dict[str, tuple[int, Callable[[Any, str], object]]] = {
+    "shelters-coverage": (200, lambda w, lang: _coverage(w, lang, {"km": "100"})),
+    "shelters-coverage-bad": (422, lambda w, lang: _coverage(w, lang, {"km": "5"})),
+    "shelters-centre-new": (200, lambda w, lang: (_unregistered_unit(w), w.signed_in("admin", lang).get("/shelters/centres/new/"))[1]),
+    "shelters-centre-new-bad": (422, lambda w, lang: w.signed_in("admin", lang).post(
+        "/shelters/centres/new/", {"unit": str(_unregistered_unit(w)), "ownership": "state", "beds_women": "-1",
+                                   "beds_with_children": "0", "beds_accessible": "0"})),
+    "shelters-centre-edit-staff": (200, lambda w, lang: _staff(w, lang).get(f"{_centre_url(w)}edit/")),
+    "shelters-centre-edit-admin": (200, lambda w, lang: w.signed_in("admin", lang).get(f"{_centre_url(w)}edit/")),
+    "shelters-centre-edit-conflict": (409, lambda w, lang: _staff(w, lang).post(
+        f"{_centre_url(w)}edit/", {"version": "99", "ownership": "state"})),
     "shelters-registry": (200, lambda w, lang: (_centre(w), w.signed_in("inspector", lang).get("/shelters/"))[1]),
     "shelters-registry-bad-filter": (422, lambda w, lang: w.signed_in("inspector", lang).get("/shelters/", {"kind": "12"})),
     "shelters-centre-public": (200, lambda w, lang: w.signed_in("inspector", lang).get(_centre_url(w))),

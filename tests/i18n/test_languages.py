@@ -42,6 +42,7 @@ LOCALE_DIR = Path(__file__).resolve().parents[2] / "src" / "qorgau" / "locale"
 ALLOWED_LATIN = frozenset(
     {
         "Qorgau",  # the product name
+        "geokz", "CC", "BY",  # the boundaries' source and licence (CC BY 4.0), named as published
         "ODARA",  # the name of the actuarial instrument whose structure ours follows
         "DASH",  # the name of the checklist approach ours follows
         "AUC",  # the area under the ROC curve, a statistical term used as is in Kazakh and Russian
@@ -155,6 +156,10 @@ def _private_strings(language: str) -> list[str]:
 
     values.update(n for n in Order.objects.values_list("number", flat=True) if n)
     values.update(n for n in Incident.objects.values_list("locality", flat=True) if n)
+    from qorgau.intake.models import AnonymousRecord
+
+    for r in AnonymousRecord.objects.all():
+        values.update(v for v in (r.number, r.alias, r.full_name, r.phone, r.narrative) if v)
     values.update(n for n in Region.objects.values_list(f"name_{language}", flat=True) if n)
     values.update(n for n in District.objects.values_list(f"name_{language}", flat=True) if n)
     return sorted(values, key=len, reverse=True)

@@ -11,17 +11,22 @@ from django.test import Client
 from qorgau.accounts.models import AgencyKind
 from qorgau.accounts.services import unit_create
 from qorgau.core.models import District, Region
+from qorgau.shelters.services import centre_register
 
 pytestmark = pytest.mark.django_db
 
 
+SECRET = "улица Тайная, 13"
+
+
 @pytest.fixture
 def centre(reference):
-    return unit_create(
+    unit = unit_create(
         actor=None, kind=AgencyKind.objects.get(code="crisis_centre"), region=Region.objects.get(iso="KZ-75"),
         district=District.objects.get(kato="751110000"),
         name_ru="Кризисный центр «Тест»", name_kk="«Тест» дағдарыс орталығы", name_en="Test crisis centre",
     )
+    return centre_register(actor=None, unit=unit, address=SECRET, phone="+7 727 555 01 02", opening_hours="09:00–18:00")
 
 
 @pytest.mark.parametrize(("language", "hotline_text"), [
@@ -73,3 +78,24 @@ def test_an_unknown_language_is_404_and_the_root_redirects(centre):
     assert client.get("/help/de/").status_code == 404
     r = client.get("/help/")
     assert (r.status_code, r.url) == (302, "/help/ru/")
+
+
+def test_the_page_reads_the_registry_phone_and_hours_never_the_address(centre, reference):
+    # A unit of a centre kind that is not in the registry is not listed; an inactive one neither.
+    unit_create(actor=None, kind=AgencyKind.objects.get(code="family_support"), region=Region.objects.get(iso="KZ-75"),
+                name_ru="Не в реестре", name_kk="Тізілімде жоқ", name_en="Not in the registry")
+    body = Client().get("/help/en/").content.decode()
+    assert "Test crisis centre" in body and "+7 727 555 01 02" in body and "09:00–18:00" in body
+    assert "Not in the registry" not in body
+    for language in ("ru", "kk", "en"):
+        page = Client().get(f"/help/{language}/").content.decode()
+        assert SECRET not in page and "Тайная" not in page
+    centre.unit.is_active = False
+    centre.unit.save()
+    assert "Test crisis centre" not in Client().get("/help/en/").content.decode()
+
+
+def test_a_locality_given_in_the_registry_is_shown(centre):
+    centre.locality = "Medeu, near the market"
+    centre.save()
+    assert "Medeu, near the market" in Client().get("/help/en/").content.decode()

@@ -31,3 +31,15 @@ def test_demo_centres_and_placements(reference):
     assert Placement.objects.filter(centre=centre, discharged_at__isnull=True).count() == 1
     assert selectors.sees_address(staff, centre) and not selectors.sees_address(User.objects.get(username="inspector"), centre)
     assert shelters_seed() == {"centres": 0, "placements": 0}
+
+
+def test_demo_centres_form_a_network_with_public_details(reference):
+    seed_demo()
+    shelters_seed()
+    centres = list(Centre.objects.select_related("unit"))
+    assert len({c.unit.region_id for c in centres}) >= 8
+    assert all(c.phone and c.opening_hours for c in centres)
+    assert any(c.serves_migrants for c in centres) and any(c.serves_ethnic for c in centres)
+    assert any(c.serves_disabilities for c in centres)
+    before = Centre.objects.count()
+    assert shelters_seed()["centres"] == 0 and Centre.objects.count() == before

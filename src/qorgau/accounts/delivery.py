@@ -53,6 +53,9 @@ TARGET_ROUTES = {
     "order": ("orders:detail", "order_id"),
     "hearing": ("orders:hearing", "hearing_id"),
     "conference": ("protocols:conference", "conference_id"),
+    "support_referral": ("support:referral", "referral_id"),
+    "enrolment": ("programmes:enrolment", "enrolment_id"),
+    "record_share": ("intake:shared_record", "share_id"),
     "api_token": ("accounts:security", ""),
 }
 

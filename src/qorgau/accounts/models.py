@@ -177,6 +177,11 @@ class NotificationKind(models.TextChoices):
     HEARING_SCHEDULED = "hearing_scheduled", _("A court hearing was scheduled")
     TASK_ROUTED = "task_routed", _("A task was routed to your unit by hand")
     VICTIM_CONTACT_WITHHELD = "victim_withheld", _("A message to her was withheld: contact her safely")
+    RECORD_SHARED = "record_shared", _("An anonymous record was shared with your unit with her consent")
+    SUPPORT_REFERRAL = "support_referral", _("She was referred to your programme of support")
+    SUPPORT_ENDED = "support_ended", _("A referral of support to your unit was withdrawn or she refused it")
+    PROGRAMME_ENROLLED = "programme_enrolled", _("An offender was enrolled in your programme")
+    PROGRAMME_NONCOMPLIANCE = "programme_noncompliance", _("An offender did not comply with a court-ordered programme")
 
 
 class Notification(models.Model):

@@ -144,6 +144,7 @@ class BreachSource(models.TextChoices):
     VICTIM = "victim", _("She reported it")
     POLICE = "police", _("Police found it")
     MONITORING = "monitoring", _("Electronic monitoring")
+    PROGRAMME = "programme", _("Correction programme non-compliance")
     OTHER = "other", _("Other")
 
 

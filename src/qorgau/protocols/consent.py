@@ -66,6 +66,10 @@ def consented_for(unit_id: int | None, case_id: int) -> frozenset[Sensitivity]:
         out |= consent_shares(consent)
     if ReferralOverride.objects.filter(case_id=case_id, unit_id=unit_id, grant__in=live).exists():
         out |= OVERRIDE_SHARES
+    # Referrals to socio-economic support carry their own consent (qorgau.support, docs/support.md).
+    from qorgau.support.selectors import support_consented
+
+    out |= support_consented(unit_id, case_id)
     return frozenset(out)
 
 

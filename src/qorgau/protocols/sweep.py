@@ -137,12 +137,18 @@ def _holds_lapsed() -> dict[str, int]:
     return {"holds_released": holds_release_lapsed()}
 
 
+def _programmes_overdue() -> dict[str, int]:
+    from qorgau.programmes.services import programmes_overdue
+
+    return {"programmes_non_compliant": programmes_overdue()}
+
+
 def sweep() -> dict[str, int]:
-    """One pass: escalate overdue tasks, then the orders app's deadlines, then propose case
-    conferences. Safe to run twice."""
+    """One pass: escalate overdue tasks, then the orders app's deadlines, propose case conferences,
+    release lapsed bed holds and mark programmes past their deadline. Safe to run twice."""
     counts = {"escalated": escalate_overdue()}
     parts = (("orders", _orders_due), ("orders", lambda: {"order_expiring": orders_expiring()}), ("conferences", _conferences_due),
-             ("shelters", _holds_lapsed))
+             ("shelters", _holds_lapsed), ("programmes", _programmes_overdue))
     for name, part in parts:
         try:
             with transaction.atomic():  # a failing part must not stop the others or undo escalations

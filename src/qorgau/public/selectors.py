@@ -1,20 +1,16 @@
-"""What the public help page shows of the network of centres: names and towns, never an address.
+"""What the public help page shows of the network of centres: read from the shelters registry.
 
-Crisis centres and family support centres are listed by region with the district (or, for a unit
-of the whole region, the region) they serve. Units hold no street address at all; a shelter's
-address lives only in the shelters registry, behind its mask, and never reaches this page.
+Active centres by region with their name, kind, public locality (``Centre.place``: the locality
+given, else the district, else the region's centre), public phone and opening hours. The street
+address is secret (DESIGN §5): it is never read here, so it cannot reach this page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.utils.translation import get_language
-
-from qorgau.accounts.models import Unit
 from qorgau.core.models import Region
-
-PUBLIC_KINDS = ("crisis_centre", "family_support")
+from qorgau.shelters.models import Centre
 
 
 @dataclass
@@ -22,6 +18,8 @@ class PublicCentre:
     name: str
     kind: str
     place: str
+    phone: str = ""
+    opening_hours: str = ""
 
 
 @dataclass
@@ -32,11 +30,11 @@ class RegionCentres:
 
 def public_centres() -> list[RegionCentres]:
     """Every region (so that a woman sees hers even when it has no centre yet), with its active centres."""
-    lang = (get_language() or "ru")[:2]
-    units = Unit.objects.filter(kind_id__in=PUBLIC_KINDS, is_active=True).select_related("kind", "district", "region")
+    centres = (Centre.objects.filter(unit__is_active=True).select_related("unit", "unit__kind", "unit__district", "unit__region")
+               .defer("address", "unit__region__boundary_geojson", "unit__district__boundary_geojson"))
     by_region: dict[str, list[PublicCentre]] = {}
-    for u in units:
-        place = u.district.name if u.district is not None else str(getattr(u.region, f"centre_{lang}", "") or u.region.centre_ru)
-        by_region.setdefault(u.region_id, []).append(PublicCentre(name=u.name, kind=u.kind.name, place=place))
-    regions = sorted(Region.objects.all(), key=lambda r: r.name)
+    for c in centres:
+        by_region.setdefault(c.unit.region_id, []).append(
+            PublicCentre(name=c.unit.name, kind=c.unit.kind.name, place=c.place, phone=c.phone, opening_hours=c.opening_hours))
+    regions = sorted(Region.objects.defer("boundary_geojson"), key=lambda r: r.name)
     return [RegionCentres(region=r.name, centres=sorted(by_region.get(r.pk, []), key=lambda c: c.name)) for r in regions]

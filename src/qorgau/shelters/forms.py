@@ -13,11 +13,19 @@ SERVICE_CHOICES = [("psychologist", _("psychologist")), ("lawyer", _("lawyer")),
 assert [c for c, _label in SERVICE_CHOICES] == list(SERVICES)
 LANGUAGE_CHOICES = [("", _("any")), ("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English")), ("other", _("other languages"))]
 
+GROUP_CHOICES = [("migrants", _("migrants")), ("ethnic", _("ethnic communities")), ("disabilities", _("women with disabilities"))]
+
+
+def _groups_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(label=_("groups she belongs to"), choices=GROUP_CHOICES, required=False,
+                                     widget=forms.CheckboxSelectMultiple)
+
 
 class RegistryFilter(forms.Form):
     region = forms.ModelChoiceField(label=_("region"), queryset=Region.objects.all(), required=False, empty_label=_("all regions"))
     kind = forms.ChoiceField(label=_("kind of bed"), choices=[("", _("any")), *BedKind.choices], required=False)
     free = forms.BooleanField(label=_("only with free beds"), required=False)
+    groups = _groups_field()
 
 
 class StepForm(forms.Form):
@@ -30,6 +38,7 @@ class FindForm(forms.Form):
     children = forms.IntegerField(label=_("children with her"), min_value=0, max_value=MAX_CHILDREN, required=False, initial=0)
     disability = forms.BooleanField(label=_("she needs an accessible bed"), required=False)
     language = forms.ChoiceField(label=_("language she speaks"), choices=LANGUAGE_CHOICES, required=False)
+    groups = _groups_field()
 
 
 class HoldForm(FindForm):

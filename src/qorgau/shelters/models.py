@@ -121,7 +121,10 @@ class Outcome(models.TextChoices):
 
 
 class Placement(models.Model):
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    # A stay belongs to a case, or — an anonymous stay — to a crisis centre's anonymous record
+    # (intake), never to both: the anonymous record is never linked into cases.
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    record = models.ForeignKey("intake.AnonymousRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="placements")
     centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="placements")
     pool = models.ForeignKey(BedPool, on_delete=models.PROTECT, related_name="placements")
     hold = models.OneToOneField(BedHold, on_delete=models.PROTECT, null=True, blank=True, related_name="placement")
@@ -142,6 +145,10 @@ class Placement(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(discharged_at__isnull=True) | Q(discharged_at__gte=F("admitted_at")), name="placement_discharge_after_admission"
+            ),
+            models.CheckConstraint(
+                condition=Q(case__isnull=False, record__isnull=True) | Q(case__isnull=True, record__isnull=False),
+                name="placement_case_or_record",
             ),
         ]
         indexes = [models.Index(fields=["pool", "discharged_at"], name="placement_live_idx")]

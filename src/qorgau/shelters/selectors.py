@@ -9,6 +9,7 @@ used, so its address cannot be recovered from a distance.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,8 +104,19 @@ def _languages(c: Centre) -> list[str]:
     return [code for code, on in (("kk", c.lang_kk), ("ru", c.lang_ru), ("en", c.lang_en), ("other", c.lang_other)) if on]
 
 
-def registry(user: User, *, region: str = "", kind: str = "", free_only: bool = False) -> list[CentreRow]:
-    centres = Centre.objects.select_related("unit", "unit__region", "unit__district").filter(unit__is_active=True)
+GROUPS = ("migrants", "ethnic", "disabilities")
+
+
+def _serving(centres: QuerySet[Centre], groups: Iterable[str]) -> QuerySet[Centre]:
+    """Centres that serve every one of the groups she belongs to (``serves_<group>``)."""
+    for g in groups:
+        if g in GROUPS:
+            centres = centres.filter(**{f"serves_{g}": True})
+    return centres
+
+
+def registry(user: User, *, region: str = "", kind: str = "", free_only: bool = False, groups: Iterable[str] = ()) -> list[CentreRow]:
+    centres = _serving(Centre.objects.select_related("unit", "unit__region", "unit__district").filter(unit__is_active=True), groups)
     if region:
         centres = centres.filter(unit__region_id=region)
     listed = list(centres)
@@ -129,7 +141,7 @@ def centre_get(centre_id: int) -> Centre:
 
 
 def centre_placements(centre: Centre) -> QuerySet[Placement]:
-    return live_placements().filter(centre=centre).select_related("case", "pool")
+    return live_placements().filter(centre=centre).select_related("case", "record", "pool")
 
 
 def centre_holds(centre: Centre) -> QuerySet[BedHold]:
@@ -187,7 +199,8 @@ def fitting_kind(children: int, disability: bool) -> str:
     return BedKind.WITH_CHILDREN if children else BedKind.WOMEN
 
 
-def find_beds(user: User, case: Case, *, children: int = 0, disability: bool = False, language: str = "") -> list[CentreRow]:
+def find_beds(user: User, case: Case, *, children: int = 0, disability: bool = False, language: str = "",
+              groups: Iterable[str] = ()) -> list[CentreRow]:
     """Centres with a free bed that fits her, nearest first (ties: more free beds, then id)."""
     kind = fitting_kind(children, disability)
     centres = Centre.objects.select_related("unit", "unit__region", "unit__district").filter(unit__is_active=True, shelter=True)
@@ -197,7 +210,7 @@ def find_beds(user: User, case: Case, *, children: int = 0, disability: bool = F
         centres = centres.filter(disability_access=True)
     if language in ("kk", "ru", "en", "other"):
         centres = centres.filter(**{f"lang_{language}": True})
-    listed = list(centres)
+    listed = list(_serving(centres, groups))
     pools = pools_with_use(listed)
     origin = case_point(case)
     rows = []

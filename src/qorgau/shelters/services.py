@@ -188,7 +188,7 @@ SERVICES = ("psychologist", "lawyer", "medical", "social")
 def placement_discharge(*, actor: User, placement_id: int, version: int, outcome: str, discharged_at: dt.datetime | None = None,
                         services: frozenset[str] | None = None) -> Placement:
     with transaction.atomic():
-        placement = Placement.objects.select_for_update().select_related("centre", "case").filter(pk=placement_id).first()
+        placement = Placement.objects.select_for_update(of=("self",)).select_related("centre", "case").filter(pk=placement_id).first()
         if placement is None:
             raise NotFound()
         _staff_of(actor, placement.centre)
@@ -211,7 +211,8 @@ def placement_discharge(*, actor: User, placement_id: int, version: int, outcome
             fields.append(f"gave_{s}")
         placement.version += 1
         placement.save(update_fields=fields)
-        event_add(placement.case, EventKind.PLACEMENT, actor, to_state="discharged")
+        if placement.case is not None:  # an anonymous stay (intake) has no case timeline
+            event_add(placement.case, EventKind.PLACEMENT, actor, to_state="discharged")
         audit_record(actor=actor, action=AuditAction.WRITE, target_type="placement", target_id=placement.pk, outcome="discharged")
     return placement
 

@@ -20,6 +20,8 @@ from qorgau.accounts.roles import Capability
 from qorgau.cases.access import case_get_for
 from qorgau.core.errors import Invalid
 from qorgau.shelters import selectors, services
+from qorgau.shelters.centres import may_edit
+from qorgau.shelters.coverage import may_see_coverage
 from qorgau.shelters.forms import AdmitForm, DischargeForm, FindForm, HoldForm, RegistryFilter, StepForm
 
 
@@ -41,8 +43,11 @@ def registry_view(request: HttpRequest) -> HttpResponse:
         return render(request, "shelters/registry.html", {"form": form, "rows": []}, status=422)
     data = form.cleaned_data if request.GET else {}
     region = data.get("region")
-    rows = selectors.registry(_user(request), region=region.pk if region else "", kind=data.get("kind") or "", free_only=bool(data.get("free")))
-    return render(request, "shelters/registry.html", {"form": form, "rows": rows})
+    rows = selectors.registry(_user(request), region=region.pk if region else "", kind=data.get("kind") or "", free_only=bool(data.get("free")),
+                              groups=data.get("groups") or ())
+    user = _user(request)
+    return render(request, "shelters/registry.html", {"form": form, "rows": rows, "may_register": user.can(Capability.MANAGE_REFERENCE),
+                                                      "may_see_coverage": may_see_coverage(user)})
 
 
 def _centre_page(request: HttpRequest, centre_id: int, *, form: StepForm | None = None, admit_form: AdmitForm | None = None,
@@ -55,7 +60,7 @@ def _centre_page(request: HttpRequest, centre_id: int, *, form: StepForm | None 
         "pools": selectors.pools_with_use([centre])[centre.pk],
         "placements": list(selectors.centre_placements(centre)) if own else [],
         "holds": list(selectors.centre_holds(centre)) if own else [],
-        "admit_form": admit_form or AdmitForm(),
+        "admit_form": admit_form or AdmitForm(), "may_edit": may_edit(user, centre),
     }, status=status)
 
 
@@ -88,7 +93,8 @@ def _find_page(request: HttpRequest, case_id: int, form: FindForm, *, status: in
     rows: list[selectors.CentreRow] = []
     if form.is_valid():
         rows = selectors.find_beds(user, case, children=form.cleaned_data.get("children") or 0,
-                                   disability=bool(form.cleaned_data.get("disability")), language=form.cleaned_data.get("language") or "")
+                                   disability=bool(form.cleaned_data.get("disability")), language=form.cleaned_data.get("language") or "",
+                                   groups=form.cleaned_data.get("groups") or ())
     elif status == 200:
         status = 422
     return render(request, "shelters/find.html", {"case": case, "form": form, "rows": rows}, status=status)

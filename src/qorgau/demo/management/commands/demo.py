@@ -7,11 +7,14 @@ from django.utils import translation
 
 from qorgau.core import clock
 from qorgau.demo.conferences import conferences_seed
+from qorgau.demo.intake import intake_seed
 from qorgau.demo.orders import orders_seed
+from qorgau.demo.programmes import programmes_seed
 from qorgau.demo.protocol_backlog import protocol_backlog
 from qorgau.demo.risk_history import risk_history
 from qorgau.demo.seed import DEMO_PASSWORD, REGIONAL_POLICE, regional_username, seed_demo
 from qorgau.demo.shelters import shelters_seed
+from qorgau.demo.support import support_seed
 from qorgau.demo.synthetic import DEFAULT_SEED, generate, reports_for_scale
 from qorgau.demo.training import training_seed
 from qorgau.training.models import Action
@@ -65,6 +68,9 @@ class Command(BaseCommand):
         self.stdout.write(line + risk_history(seed=options["seed"]).tail((clock.now() - started).total_seconds()))
         training_seed()
         shelters_seed()
+        intake_seed()
+        support = support_seed()
+        self.stdout.write(f"Socio-economic support: {support['programmes']} programmes, {support['referrals']} referrals.")
         if reports:
             started = clock.now()
             backlog = protocol_backlog()
@@ -74,6 +80,8 @@ class Command(BaseCommand):
                 f"Orders and courts: {orders['orders']} orders, {orders['breaches']} breaches, {orders['hearings']} hearings, "
                 f"{orders['criminal_cases']} criminal cases, {orders['decisions']} court decisions."
             )
+            programmes = programmes_seed()
+            self.stdout.write(f"Offender programmes: {programmes['programmes']} programmes, {programmes['enrolments']} enrolments.")
             conferences = conferences_seed()
             self.stdout.write(
                 f"Case conferences: {conferences['proposed']} proposed by the rules, {conferences['held']} held with decisions."
