@@ -63,6 +63,9 @@ def record_get_for(user: User, record_id: int, *, request: HttpRequest | None = 
     administrators, other units; break-glass does not reach it (it is not a case)."""
     found = AnonymousRecord.objects.select_related("unit", "region", "district").filter(pk=record_id).first()
     if found is None or found.unit_id != user.unit_id or not is_intake_staff(user):
+        # Refused alike for a missing record and someone else's, and recorded as the case gate does.
+        audit_record(actor=user, action=AuditAction.DENIED, target_type="anonymous_record", target_id=record_id, request=request,
+                     outcome="refused")
         raise NotFound()
     if audit:
         audit_record(actor=user, action=AuditAction.READ, target_type="anonymous_record", target_id=found.pk, request=request)

@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 MAX_SESSIONS = 200
 MAX_DAYS = 730
 TEXT_MAX = 4000
-# Until accounts names programme notifications, the nearest existing kinds carry them.
 ENROLLED_NOTICE = NotificationKind.PROGRAMME_ENROLLED
 NONCOMPLIANCE_NOTICE = NotificationKind.PROGRAMME_NONCOMPLIANCE
 FLAGS = ("lang_kk", "lang_ru", "lang_en", "lang_other", "serves_migrants", "serves_ethnic", "serves_disabilities", "active")

@@ -69,8 +69,6 @@ class Command(BaseCommand):
         training_seed()
         shelters_seed()
         intake_seed()
-        support = support_seed()
-        self.stdout.write(f"Socio-economic support: {support['programmes']} programmes, {support['referrals']} referrals.")
         if reports:
             started = clock.now()
             backlog = protocol_backlog()
@@ -80,6 +78,8 @@ class Command(BaseCommand):
                 f"Orders and courts: {orders['orders']} orders, {orders['breaches']} breaches, {orders['hearings']} hearings, "
                 f"{orders['criminal_cases']} criminal cases, {orders['decisions']} court decisions."
             )
+            support = support_seed()  # referrals on the synthetic cases
+            self.stdout.write(f"Socio-economic support: {support['programmes']} programmes, {support['referrals']} referrals.")
             programmes = programmes_seed()
             self.stdout.write(f"Offender programmes: {programmes['programmes']} programmes, {programmes['enrolments']} enrolments.")
             conferences = conferences_seed()
