@@ -41,3 +41,8 @@ class Invalid(QorgauError):
     status = 422
     code = "invalid"
     default_message = _("Some fields need correcting.")
+
+    @classmethod
+    def field(cls, name: str, message: object) -> Invalid:
+        """One field refused with one message (the shape every service's refusals take)."""
+        return cls(fields={name: [str(message)]})

@@ -35,9 +35,6 @@ NARRATIVE_LIMIT = 8000
 PURPOSE_LIMIT = 1000
 
 
-def _refuse(name: str, message: object) -> Invalid:
-    return Invalid(fields={name: [str(message)]})
-
 
 @dataclass
 class RecordInput:
@@ -61,38 +58,38 @@ class RecordInput:
 def _validate(data: RecordInput, now: dt.datetime) -> tuple[Region, District | None]:
     for name in ("alias", "full_name", "phone"):
         if len(getattr(data, name)) > TEXT_LIMIT:
-            raise _refuse(name, _("At most %(n)d characters.") % {"n": TEXT_LIMIT})
+            raise Invalid.field(name, _("At most %(n)d characters.") % {"n": TEXT_LIMIT})
     if len(data.narrative) > NARRATIVE_LIMIT:
-        raise _refuse("narrative", _("At most %(n)d characters.") % {"n": NARRATIVE_LIMIT})
+        raise Invalid.field("narrative", _("At most %(n)d characters.") % {"n": NARRATIVE_LIMIT})
     if data.iin and not iin.is_valid(data.iin):
-        raise _refuse("iin", _("The IIN is not valid: 12 digits with a correct check digit. Leave it blank if she did not give it."))
+        raise Invalid.field("iin", _("The IIN is not valid: 12 digits with a correct check digit. Leave it blank if she did not give it."))
     if data.birth_year is not None and not 1900 <= data.birth_year <= now.year:
-        raise _refuse("birth_year", _("Give a year of birth between 1900 and this year, or leave it blank."))
+        raise Invalid.field("birth_year", _("Give a year of birth between 1900 and this year, or leave it blank."))
     if data.age_band and data.age_band not in AgeBand.values:
-        raise _refuse("age_band", _("Choose an age band."))
+        raise Invalid.field("age_band", _("Choose an age band."))
     if not 0 <= data.children <= MAX_CHILDREN:
-        raise _refuse("children", _("Give the number of children, from 0 to %(n)d.") % {"n": MAX_CHILDREN})
+        raise Invalid.field("children", _("Give the number of children, from 0 to %(n)d.") % {"n": MAX_CHILDREN})
     if set(data.forms) - set(FORMS) or set(data.services) - set(SERVICES):
-        raise _refuse("forms", _("Choose from the listed forms of violence and services."))
+        raise Invalid.field("forms", _("Choose from the listed forms of violence and services."))
     region = Region.objects.filter(pk=data.region).first()
     if region is None:
-        raise _refuse("region", _("Choose a region."))
+        raise Invalid.field("region", _("Choose a region."))
     district = None
     if data.district:
         district = District.objects.filter(pk=data.district, region=region).first()
         if district is None:
-            raise _refuse("district", _("Choose a district of the chosen region."))
+            raise Invalid.field("district", _("Choose a district of the chosen region."))
     if data.taken_in_at is not None and data.taken_in_at > now + dt.timedelta(minutes=5):
-        raise _refuse("taken_in_at", _("The intake cannot be in the future."))
+        raise Invalid.field("taken_in_at", _("The intake cannot be in the future."))
     if data.closed_at is not None:
         if data.taken_in_at is not None and data.closed_at < data.taken_in_at:
-            raise _refuse("closed_at", _("The record cannot be closed before she was taken in."))
+            raise Invalid.field("closed_at", _("The record cannot be closed before she was taken in."))
         if data.closed_at > now + dt.timedelta(minutes=5):
-            raise _refuse("closed_at", _("The closing cannot be in the future."))
+            raise Invalid.field("closed_at", _("The closing cannot be in the future."))
         if data.outcome not in RecordOutcome.values:
-            raise _refuse("outcome", _("Choose the outcome when you close the record."))
+            raise Invalid.field("outcome", _("Choose the outcome when you close the record."))
     elif data.outcome:
-        raise _refuse("closed_at", _("Give the date of closing together with the outcome."))
+        raise Invalid.field("closed_at", _("Give the date of closing together with the outcome."))
     return region, district
 
 
@@ -156,25 +153,25 @@ def record_admit(*, actor: User, record_id: int, kind: str = BedKind.WOMEN, expe
     if not actor.can(Capability.SHELTER_INTAKE):
         raise Forbidden(_("Only the centre's shelter staff admit her into a bed."))
     if kind not in BedKind.values:
-        raise _refuse("kind", _("Choose a kind of bed."))
+        raise Invalid.field("kind", _("Choose a kind of bed."))
     if not 1 <= expected_days <= 365:
-        raise _refuse("expected_days", _("The expected stay is 1 to 365 days."))
+        raise Invalid.field("expected_days", _("The expected stay is 1 to 365 days."))
     with transaction.atomic():
         record = _locked(actor, record_id)
         if record.closed_at is not None:
-            raise _refuse("kind", _("The record is closed: reopen it before admitting her."))
+            raise Invalid.field("kind", _("The record is closed: reopen it before admitting her."))
         centre = Centre.objects.filter(unit_id=record.unit_id, shelter=True).first()
         if centre is None:
-            raise _refuse("kind", _("This centre has no shelter beds."))
+            raise Invalid.field("kind", _("This centre has no shelter beds."))
         if record.children and not centre.accepts_children:
-            raise _refuse("kind", _("This centre does not accept children. Choose a centre that does."))
+            raise Invalid.field("kind", _("This centre does not accept children. Choose a centre that does."))
         pool = BedPool.objects.select_for_update().filter(centre=centre, kind=kind).first()
         if pool is None:
-            raise _refuse("kind", NO_FREE_BED)
+            raise Invalid.field("kind", NO_FREE_BED)
         if Placement.objects.filter(record=record, discharged_at__isnull=True).exists():
-            raise _refuse("kind", _("She already has a bed here."))
+            raise Invalid.field("kind", _("She already has a bed here."))
         if pool_occupancy(pool) >= pool.capacity:
-            raise _refuse("kind", NO_FREE_BED)
+            raise Invalid.field("kind", NO_FREE_BED)
         placement = Placement.objects.create(
             record=record, centre=centre, pool=pool, admitted_at=clock.now(), children=record.children, expected_days=expected_days,
             admitted_by=actor, **{f"gave_{s}": True for s in record.services},
@@ -189,28 +186,28 @@ def share_give(*, actor: User, record_id: int, to_unit_id: int, purpose: str, ho
     """Record her consent and share what it covers with one unit, which is notified."""
     purpose = (purpose or "").strip()
     if not purpose:
-        raise _refuse("purpose", _("Write what she agreed to share it for: without a purpose there is no consent."))
+        raise Invalid.field("purpose", _("Write what she agreed to share it for: without a purpose there is no consent."))
     if len(purpose) > PURPOSE_LIMIT:
-        raise _refuse("purpose", _("At most %(n)d characters.") % {"n": PURPOSE_LIMIT})
+        raise Invalid.field("purpose", _("At most %(n)d characters.") % {"n": PURPOSE_LIMIT})
     if how not in ConsentHow.values:
-        raise _refuse("how", _("Choose how she gave her consent."))
+        raise Invalid.field("how", _("Choose how she gave her consent."))
     if not shares:
-        raise _refuse("shares", _("Choose what she agreed to share: nothing is shared without it."))
+        raise Invalid.field("shares", _("Choose what she agreed to share: nothing is shared without it."))
     if set(shares) - set(SHARES):
-        raise _refuse("shares", _("Choose from the listed kinds of data."))
+        raise Invalid.field("shares", _("Choose from the listed kinds of data."))
     now = clock.now()
     given_at = given_at or now
     with transaction.atomic():
         record = _locked(actor, record_id)
         if given_at > now + dt.timedelta(minutes=5) or given_at < record.taken_in_at:
-            raise _refuse("given_at", _("Her consent is given after she was taken in and not in the future."))
+            raise Invalid.field("given_at", _("Her consent is given after she was taken in and not in the future."))
         unit = Unit.objects.filter(pk=to_unit_id, is_active=True).first()
         if unit is None:
-            raise _refuse("to_unit", _("Choose an active unit."))
+            raise Invalid.field("to_unit", _("Choose an active unit."))
         if unit.pk == record.unit_id:
-            raise _refuse("to_unit", _("The record is already your unit's: choose another unit to share it with."))
+            raise Invalid.field("to_unit", _("The record is already your unit's: choose another unit to share it with."))
         if RecordShare.objects.filter(record=record, to_unit=unit, withdrawn_at__isnull=True).exists():
-            raise _refuse("to_unit", _("It is already shared with this unit: withdraw that share first to change what it covers."))
+            raise Invalid.field("to_unit", _("It is already shared with this unit: withdraw that share first to change what it covers."))
         share = RecordShare.objects.create(
             record=record, to_unit=unit, purpose=purpose, how=how, given_at=given_at, given_by=actor,
             **{f"shares_{s}": True for s in shares},
@@ -229,7 +226,7 @@ def share_withdraw(*, actor: User, share_id: int) -> RecordShare:
             raise NotFound()
         record_get_for(actor, share.record_id, audit=False)  # only the holding unit's staff
         if share.withdrawn_at is not None:
-            raise _refuse("share", _("This consent has already been withdrawn."))
+            raise Invalid.field("share", _("This consent has already been withdrawn."))
         share.withdrawn_at = clock.now()
         share.withdrawn_by = actor
         share.save(update_fields=["withdrawn_at", "withdrawn_by"])

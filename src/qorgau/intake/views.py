@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +20,7 @@ from qorgau.accounts.masks import MASKED
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
 from qorgau.core.errors import Forbidden, Invalid
+from qorgau.core.form_errors import invalid_onto_form
 from qorgau.intake import selectors, services
 from qorgau.intake.forms import FORM_CHOICES, SHARE_CHOICES, AdmitForm, EditForm, RecordForm, ShareForm, WithdrawForm
 from qorgau.intake.models import AnonymousRecord
@@ -38,11 +38,6 @@ def _intake(request: HttpRequest) -> User:
         raise Forbidden()
     return user
 
-
-def _errors(form: forms.Form, exc: Invalid) -> None:
-    for name, errors in exc.fields.items():
-        for e in errors:
-            form.add_error(name if name in form.fields else None, e)
 
 
 @login_required
@@ -65,7 +60,7 @@ def new_view(request: HttpRequest) -> HttpResponse:
         try:
             record = services.record_register(actor=user, data=form.to_input())
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             messages.success(request, _("Record %(number)s is registered. It is visible to your unit's staff only.") % {"number": record.number})
             return redirect("intake:record", record.pk)
@@ -98,7 +93,7 @@ def record_view(request: HttpRequest, record_id: int) -> HttpResponse:
         try:
             services.record_update(actor=user, record_id=record.pk, version=form.cleaned_data["version"], data=form.to_input())
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             messages.success(request, _("The record is saved."))
             return redirect("intake:record", record.pk)
@@ -117,7 +112,7 @@ def share_view(request: HttpRequest, record_id: int) -> HttpResponse:
                                 purpose=form.cleaned_data.get("purpose") or "", how=form.cleaned_data["how"],
                                 shares=frozenset(form.cleaned_data.get("shares") or ()))
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             messages.success(request, _("Shared with her consent: the unit sees only what she agreed to."))
             return redirect("intake:record", record.pk)
@@ -152,7 +147,7 @@ def admit_view(request: HttpRequest, record_id: int) -> HttpResponse:
             placement = services.record_admit(actor=user, record_id=record.pk, kind=form.cleaned_data["kind"],
                                               expected_days=form.cleaned_data["expected_days"])
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             messages.success(request, _("She is admitted anonymously; the bed is taken."))
             return redirect("shelters:placement", placement.pk)

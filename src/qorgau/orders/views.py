@@ -29,6 +29,7 @@ from qorgau.cases.selectors import CASE_POLICY
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
+from qorgau.core.form_errors import invalid_onto_form
 from qorgau.core.languages import LANGUAGE_NAMES
 from qorgau.core.models import AuditAction
 from qorgau.orders import permissions, selectors, services
@@ -41,13 +42,6 @@ from qorgau.training.services import CertificateMissing
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
-
-def _errors(form: Any, exc: Invalid) -> None:
-    if not exc.fields:
-        form.add_error(None, str(exc.message))
-    for name, errors in exc.fields.items():
-        for e in errors:
-            form.add_error(name if name in form.fields else None, e)
 
 
 def ban_labels(order: Order) -> list[str]:
@@ -108,7 +102,7 @@ def order_new_view(request: HttpRequest, case_id: int) -> HttpResponse:
             except CertificateMissing as exc:  # nothing is saved; the message names the course needed
                 form.add_error(None, str(exc.message))
             except Invalid as exc:
-                _errors(form, exc)
+                invalid_onto_form(form, exc)
             else:
                 messages.success(request, _("Order %(number)s is issued and linked to the cases of the persons it protects.") % {"number": order.number})
                 return redirect("orders:detail", order_id=order.pk)
@@ -197,7 +191,7 @@ def _post(request: HttpRequest, order: Order, case: Case, viewer: Viewer) -> Htt
             except Conflict:
                 return _conflict(request, order, what=_("the order"), mine=[(_("Action"), _("Served on him"))], resubmit={"action": "serve"})
             except Invalid as exc:
-                _errors(form, exc)
+                invalid_onto_form(form, exc)
             else:
                 messages.success(request, _("The order is recorded as served on the offender."))
                 return redirect("orders:detail", order_id=order.pk)
@@ -213,7 +207,7 @@ def _post(request: HttpRequest, order: Order, case: Case, viewer: Viewer) -> Htt
                 return _conflict(request, order, what=_("the order"), mine=mine,
                                  resubmit={"action": "extend", "ends_at": request.POST.get("ends_at", ""), "reason": c["reason"]})
             except Invalid as exc:
-                _errors(form, exc)
+                invalid_onto_form(form, exc)
             else:
                 messages.success(request, _("The order is extended."))
                 return redirect("orders:detail", order_id=order.pk)
@@ -228,7 +222,7 @@ def _post(request: HttpRequest, order: Order, case: Case, viewer: Viewer) -> Htt
                 return _conflict(request, order, what=_("the order"), mine=[(_("Reason"), c["reason"])],
                                  resubmit={"action": "revoke", "reason": c["reason"]})
             except Invalid as exc:
-                _errors(form, exc)
+                invalid_onto_form(form, exc)
             else:
                 messages.success(request, _("The order is revoked."))
                 return redirect("orders:detail", order_id=order.pk)
@@ -240,7 +234,7 @@ def _post(request: HttpRequest, order: Order, case: Case, viewer: Viewer) -> Htt
             try:
                 services.breach_record(actor=user, order=order, occurred_at=c["occurred_at"], what=c["what"], evidence=c["evidence"], source=c["source"])
             except Invalid as exc:
-                _errors(form, exc)
+                invalid_onto_form(form, exc)
             else:
                 messages.warning(request, _("The breach is recorded. The units working on the case were told, and the risk must be reassessed now."))
                 return redirect("orders:detail", order_id=order.pk)

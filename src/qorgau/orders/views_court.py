@@ -29,6 +29,7 @@ from qorgau.cases.conflict import conflict_response
 from qorgau.cases.models import Case
 from qorgau.core import clock
 from qorgau.core.errors import Conflict, Forbidden, Invalid
+from qorgau.core.form_errors import invalid_onto_form
 from qorgau.orders import court, hearings, permissions, selectors
 from qorgau.orders.forms_court import (
     CancelForm,
@@ -41,7 +42,6 @@ from qorgau.orders.forms_court import (
     RescheduleForm,
 )
 from qorgau.orders.models import CourtHearing, CriminalCase, CriminalCaseStatus
-from qorgau.orders.views import _errors
 
 
 def _user(request: HttpRequest) -> User:
@@ -83,7 +83,7 @@ def _post_decision(request: HttpRequest, user: User, case: Case) -> tuple[Any, s
                 article=c["article"], sentence=c["sentence"], order_id=c.get("order"), criminal_case_id=c.get("criminal_case"),
             )
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             return form, _("The court decision is recorded on the case.")
     return form, None
@@ -99,7 +99,7 @@ def _post_hearing(request: HttpRequest, user: User, case: Case) -> tuple[Any, st
                 criminal_case_id=c.get("criminal_case"),
             )
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             return form, _("The hearing is scheduled; the unit holding the case was told.")
     return form, None
@@ -114,7 +114,7 @@ def _post_criminal(request: HttpRequest, user: User, case: Case) -> tuple[Any, s
                 actor=user, case=case, number=c["number"], registered_on=c["registered_on"], article=c["article"], status=c["status"],
             )
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             return form, _("The criminal case is recorded on the case.")
     return form, None
@@ -222,7 +222,7 @@ def hearing_view(request: HttpRequest, hearing_id: int) -> HttpResponse:
             resubmit = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "version")}
             return _hearing_conflict(request, hearing, mine=mine, resubmit=resubmit)
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             messages.success(request, done)
             return redirect("orders:hearing", hearing_id=hearing.pk)
@@ -290,7 +290,7 @@ def criminal_case_view(request: HttpRequest, record_id: int) -> HttpResponse:
                 resubmit={k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "version")} | {"version": record.version},
             )
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             messages.success(request, _("The criminal case is updated."))
             return redirect("orders:criminal-case", record_id=record.pk)

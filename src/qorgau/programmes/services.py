@@ -50,9 +50,6 @@ NONCOMPLIANCE_NOTICE = NotificationKind.PROGRAMME_NONCOMPLIANCE
 FLAGS = ("lang_kk", "lang_ru", "lang_en", "lang_other", "serves_migrants", "serves_ethnic", "serves_disabilities", "active")
 
 
-def _refuse(name: str, message: object) -> Invalid:
-    return Invalid(fields={name: [str(message)]})
-
 
 def _today(unit: Unit) -> dt.date:
     return clock.local(clock.now(), unit.timezone or "Asia/Almaty").date()
@@ -103,7 +100,7 @@ def programme_create(*, actor: User | None, unit: Unit, data: ProgrammeInput) ->
     if actor is not None and not may_manage(actor, unit_id=unit.pk):
         raise Forbidden()
     if unit.kind_id not in PROVIDER_KINDS:
-        raise _refuse("unit", _("Only a correction-programme or probation unit offers programmes."))
+        raise Invalid.field("unit", _("Only a correction-programme or probation unit offers programmes."))
     programme = Programme(unit=unit)
     _programme_apply(programme, data)
     programme.save()
@@ -198,7 +195,7 @@ def _fresh(enrolment: Enrolment, version: int | None) -> None:
 
 def _still_open(enrolment: Enrolment) -> None:
     if not enrolment.is_open:
-        raise _refuse("__all__", _("This enrolment is closed: nothing more can be recorded on it."))
+        raise Invalid.field("__all__", _("This enrolment is closed: nothing more can be recorded on it."))
 
 
 def _counts(enrolment: Enrolment) -> tuple[int, int]:
@@ -282,11 +279,11 @@ def enrolment_outcome(*, actor: User, enrolment_id: int, version: int | None, ou
     assert actor.unit is not None
     reason = reason.strip()
     if outcome not in OUTCOMES:
-        raise _refuse("outcome", _("Choose one of the offered values."))
+        raise Invalid.field("outcome", _("Choose one of the offered values."))
     if len(reason) > TEXT_MAX:
-        raise _refuse("reason", _("This value is too long."))
+        raise Invalid.field("reason", _("This value is too long."))
     if outcome != EnrolmentStatus.COMPLETED and not reason:
-        raise _refuse("reason", _("Give the reason."))
+        raise Invalid.field("reason", _("Give the reason."))
     today = _today(actor.unit)
     if outcome == EnrolmentStatus.NONCOMPLIANT:
         _noncompliance(enrolment, actor, cause=NoncomplianceCause.PROVIDER, on=today, reason=reason)

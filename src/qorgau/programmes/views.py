@@ -20,6 +20,7 @@ from qorgau.accounts.models import Unit, User
 from qorgau.accounts.roles import Capability
 from qorgau.cases.access import case_get_for
 from qorgau.core.errors import Forbidden, Invalid
+from qorgau.core.form_errors import invalid_onto_form
 from qorgau.programmes import selectors, services
 from qorgau.programmes.forms import ChooserForm, EnrolForm, OutcomeForm, ProgrammeForm, SessionForm
 from qorgau.programmes.models import Programme
@@ -28,11 +29,6 @@ from qorgau.programmes.models import Programme
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
-
-def _errors(form: object, exc: Invalid) -> None:
-    for name, errors in exc.fields.items():
-        for e in errors:
-            form.add_error(None if name not in form.fields else name, e)  # type: ignore[attr-defined]
 
 
 @login_required
@@ -83,7 +79,7 @@ def session_view(request: HttpRequest, enrolment_id: int) -> HttpResponse:
                                     held_on=form.cleaned_data["held_on"], attendance=form.cleaned_data["attendance"],
                                     note=form.cleaned_data["note"])
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             messages.success(request, _("The session is recorded."))
             return redirect("programmes:enrolment", enrolment_id)
@@ -101,7 +97,7 @@ def outcome_view(request: HttpRequest, enrolment_id: int) -> HttpResponse:
             services.enrolment_outcome(actor=user, enrolment_id=enrolment_id, version=form.cleaned_data["version"],
                                        outcome=form.cleaned_data["outcome"], reason=form.cleaned_data["reason"])
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             messages.success(request, _("The outcome is recorded."))
             return redirect("programmes:enrolment", enrolment_id)
@@ -142,7 +138,7 @@ def enrol_view(request: HttpRequest, case_id: int) -> HttpResponse:
                                       sessions_required=d["sessions_required"], allowed_absences=d["allowed_absences"],
                                       breach_counts=d["breach_counts"])
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             messages.success(request, _("He is enrolled; the provider has been told."))
             return redirect("cases:detail", case.pk)
@@ -178,7 +174,7 @@ def catalogue_view(request: HttpRequest) -> HttpResponse:
                     raise Invalid(fields={"unit": [_("Choose the provider unit.")]})
                 services.programme_create(actor=user, unit=unit, data=_programme_input(form.cleaned_data))
             except Invalid as exc:
-                _errors(form, exc)
+                invalid_onto_form(form, exc)
             else:
                 messages.success(request, _("The programme is saved."))
                 return redirect("programmes:catalogue")
@@ -204,7 +200,7 @@ def programme_view(request: HttpRequest, programme_id: int) -> HttpResponse:
                 services.programme_update(actor=user, programme_id=programme.pk, version=form.cleaned_data.get("version") or 0,
                                           data=_programme_input(form.cleaned_data))
             except Invalid as exc:
-                _errors(form, exc)
+                invalid_onto_form(form, exc)
             else:
                 messages.success(request, _("The programme is saved."))
                 return redirect("programmes:catalogue")

@@ -25,6 +25,7 @@ from qorgau.cases.access import case_get_for
 from qorgau.cases.models import Case
 from qorgau.cases.selectors import REPORT_POLICY
 from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
+from qorgau.core.form_errors import invalid_onto_form
 from qorgau.risk import instruments, selectors, services
 from qorgau.risk.forms import AssessmentForm, ChooseInstrumentForm, LevelChangeForm, MeasureForm
 from qorgau.risk.models import LEVEL_RANK, Answer, Assessment, AssessmentStatus, InstrumentVersion, Level, VersionStatus
@@ -35,11 +36,6 @@ from qorgau.training.services import CertificateMissing
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
-
-def _errors(form: Any, exc: Invalid) -> None:
-    for name, errors in exc.fields.items():
-        for e in errors:
-            form.add_error(name if name in form.fields else None, e)
 
 
 def _narrative(viewer: Viewer, text: str) -> Any:
@@ -82,7 +78,7 @@ def assessment_new_view(request: HttpRequest, case_id: int) -> HttpResponse:
             try:
                 assessment = services.assessment_start(actor=user, case=case, version_id=form.cleaned_data["version"])
             except Invalid as exc:
-                _errors(form, exc)
+                invalid_onto_form(form, exc)
             else:
                 return redirect("risk:assessment", assessment_id=assessment.pk)
         status = 422
@@ -172,7 +168,7 @@ def assessment_view(request: HttpRequest, assessment_id: int) -> HttpResponse:
         assessment.refresh_from_db()
         return _assessment_page(request, assessment, viewer, status=409)
     except Invalid as exc:
-        _errors(form, exc)
+        invalid_onto_form(form, exc)
         return _assessment_page(request, assessment, viewer, form=form, status=422)
     if request.POST.get("action") != "sign":
         messages.success(request, _("The draft is saved. It can be signed when every question is answered."))
@@ -194,7 +190,7 @@ def assessment_view(request: HttpRequest, assessment_id: int) -> HttpResponse:
         data["row_version"] = str(saved.row_version)
         form = _form_for(saved, data)
         form.is_valid()
-        _errors(form, exc)
+        invalid_onto_form(form, exc)
         return _assessment_page(request, saved, viewer, form=form, status=422)
     messages.success(request, _("The assessment is signed. The case's level and reassessment date are updated."))
     return redirect("cases:detail", case_id=saved.case_id)
@@ -210,7 +206,7 @@ def assessment_level_view(request: HttpRequest, assessment_id: int) -> HttpRespo
         try:
             services.assessment_change_level(actor=user, assessment=assessment, to_level=form.cleaned_data["to_level"], reason=form.cleaned_data["reason"])
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             messages.success(request, _("The level is changed and the reason is kept with the assessment."))
             return redirect("risk:assessment", assessment_id=assessment.pk)

@@ -36,9 +36,6 @@ CENTRE_KINDS = ("crisis_centre", "family_support")
 NO_FREE_BED = _("There is no free bed of this kind in this centre any more: another worker has just taken the last one. Choose another centre.")
 
 
-def _refuse(name: str, message: object) -> Invalid:
-    return Invalid(fields={name: [str(message)]})
-
 
 def _staff_of(actor: User, centre: Centre) -> None:
     if not actor.can(Capability.SHELTER_INTAKE):
@@ -60,7 +57,7 @@ def centre_register(
 ) -> Centre:
     """A centre for a unit of a crisis-centre or family-support kind, with its bed pools."""
     if unit.kind_id not in CENTRE_KINDS:
-        raise _refuse("unit", _("Only a crisis centre or a family support centre can be registered as a shelter."))
+        raise Invalid.field("unit", _("Only a crisis centre or a family support centre can be registered as a shelter."))
     point = place_point(unit.region_id, unit.district_id)
     assert point is not None
     with transaction.atomic():
@@ -71,7 +68,7 @@ def centre_register(
         for kind in BedKind.values:
             capacity = (beds or {}).get(kind, 0)
             if capacity < 0:
-                raise _refuse("capacity", _("The number of beds cannot be negative."))
+                raise Invalid.field("capacity", _("The number of beds cannot be negative."))
             BedPool.objects.create(centre=centre, kind=kind, capacity=capacity, updated_at=clock.now())
         audit_record(actor=actor, action=AuditAction.WRITE, target_type="centre", target_id=centre.pk, outcome="registered")
     return centre
@@ -80,9 +77,9 @@ def centre_register(
 def pool_capacity_set(*, actor: User, pool_id: int, capacity: int, version: int) -> BedPool:
     """The centre's staff set the beds of one kind; never below what is taken now."""
     if capacity < 0:
-        raise _refuse("capacity", _("The number of beds cannot be negative."))
+        raise Invalid.field("capacity", _("The number of beds cannot be negative."))
     if capacity > MAX_BEDS:
-        raise _refuse("capacity", _("At most %(n)d beds of one kind.") % {"n": MAX_BEDS})
+        raise Invalid.field("capacity", _("At most %(n)d beds of one kind.") % {"n": MAX_BEDS})
     with transaction.atomic():
         pool = _locked_pool(pool_id)
         _staff_of(actor, pool.centre)
@@ -90,7 +87,7 @@ def pool_capacity_set(*, actor: User, pool_id: int, capacity: int, version: int)
             raise Conflict()
         taken = pool_occupancy(pool)
         if capacity < taken:
-            raise _refuse("capacity", _("%(taken)d beds of this kind are taken now (placements and holds): the capacity cannot be lower.")
+            raise Invalid.field("capacity", _("%(taken)d beds of this kind are taken now (placements and holds): the capacity cannot be lower.")
                           % {"taken": taken})
         pool.capacity = capacity
         pool.version += 1
@@ -102,9 +99,9 @@ def pool_capacity_set(*, actor: User, pool_id: int, capacity: int, version: int)
 
 def _check_children(centre: Centre, children: int) -> None:
     if children < 0 or children > MAX_CHILDREN:
-        raise _refuse("children", _("Give the number of children, from 0 to %(n)d.") % {"n": MAX_CHILDREN})
+        raise Invalid.field("children", _("Give the number of children, from 0 to %(n)d.") % {"n": MAX_CHILDREN})
     if children and not centre.accepts_children:
-        raise _refuse("children", _("This centre does not accept children. Choose a centre that does."))
+        raise Invalid.field("children", _("This centre does not accept children. Choose a centre that does."))
 
 
 def bed_hold(*, actor: User, case: Case, pool_id: int, children: int = 0, hours: int = HOLD_HOURS) -> BedHold:
@@ -112,12 +109,12 @@ def bed_hold(*, actor: User, case: Case, pool_id: int, children: int = 0, hours:
     if not actor.can(Capability.PLACE_IN_SHELTER):
         raise Forbidden()
     if not 1 <= hours <= MAX_HOLD_HOURS:
-        raise _refuse("hours", _("A bed can be held for 1 to %(n)d hours.") % {"n": MAX_HOLD_HOURS})
+        raise Invalid.field("hours", _("A bed can be held for 1 to %(n)d hours.") % {"n": MAX_HOLD_HOURS})
     with transaction.atomic():
         pool = _locked_pool(pool_id)
         _check_children(pool.centre, children)
         if pool_occupancy(pool) >= pool.capacity:
-            raise _refuse("pool", NO_FREE_BED)
+            raise Invalid.field("pool", NO_FREE_BED)
         now = clock.now()
         hold = BedHold.objects.create(pool=pool, case=case, children=children, held_by=actor, created_at=now,
                                       held_until=now + dt.timedelta(hours=hours))
@@ -140,7 +137,7 @@ def placement_request(*, actor: User, case: Case, centre: Centre, children: int 
 
     pool = BedPool.objects.filter(centre=centre, kind=fitting_kind(children, disability)).first()
     if pool is None:
-        raise _refuse("pool", NO_FREE_BED)
+        raise Invalid.field("pool", NO_FREE_BED)
     with transaction.atomic():
         hold = bed_hold(actor=actor, case=case, pool_id=pool.pk, children=children, hours=hours)
         # The admission is the picked centre's (not the crisis centre nearest by routing).
@@ -154,11 +151,11 @@ def placement_admit(
 ) -> Placement:
     """Admit her (from a hold, whose bed she takes, or directly into a free bed)."""
     if not 1 <= expected_days <= 365:
-        raise _refuse("expected_days", _("The expected stay is 1 to 365 days."))
+        raise Invalid.field("expected_days", _("The expected stay is 1 to 365 days."))
     now = clock.now()
     admitted_at = admitted_at or now
     if admitted_at > now + dt.timedelta(minutes=5):
-        raise _refuse("admitted_at", _("The admission cannot be in the future."))
+        raise Invalid.field("admitted_at", _("The admission cannot be in the future."))
     with transaction.atomic():
         pool = _locked_pool(pool_id)
         _staff_of(actor, pool.centre)
@@ -167,9 +164,9 @@ def placement_admit(
         if hold_id is not None:
             hold = BedHold.objects.select_for_update().filter(pk=hold_id, pool=pool, case=case).first()
             if hold is None or hold.released_at is not None or hold.held_until <= now:
-                raise _refuse("hold", _("This hold has ended: the bed is no longer kept. Admit her into a free bed instead."))
+                raise Invalid.field("hold", _("This hold has ended: the bed is no longer kept. Admit her into a free bed instead."))
         if pool_occupancy(pool, exclude_hold=hold.pk if hold else None) >= pool.capacity:
-            raise _refuse("pool", NO_FREE_BED)
+            raise Invalid.field("pool", NO_FREE_BED)
         placement = Placement.objects.create(
             case=case, centre=pool.centre, pool=pool, hold=hold, admitted_at=admitted_at, children=children,
             expected_days=expected_days, admitted_by=actor, **{f"gave_{s}": True for s in services if s in SERVICES},
@@ -195,14 +192,14 @@ def placement_discharge(*, actor: User, placement_id: int, version: int, outcome
         if placement.version != version:
             raise Conflict()
         if placement.discharged_at is not None:
-            raise _refuse("discharged_at", _("She has already been discharged."))
+            raise Invalid.field("discharged_at", _("She has already been discharged."))
         if outcome not in Outcome.values:
-            raise _refuse("outcome", _("Choose the outcome of her stay."))
+            raise Invalid.field("outcome", _("Choose the outcome of her stay."))
         at = discharged_at or clock.now()
         if at < placement.admitted_at:
-            raise _refuse("discharged_at", _("The discharge cannot be before the admission."))
+            raise Invalid.field("discharged_at", _("The discharge cannot be before the admission."))
         if at > clock.now() + dt.timedelta(minutes=5):
-            raise _refuse("discharged_at", _("The discharge cannot be in the future."))
+            raise Invalid.field("discharged_at", _("The discharge cannot be in the future."))
         placement.discharged_at = at
         placement.outcome = outcome
         fields = ["discharged_at", "outcome", "version"]

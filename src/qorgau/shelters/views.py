@@ -19,6 +19,7 @@ from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
 from qorgau.cases.access import case_get_for
 from qorgau.core.errors import Invalid
+from qorgau.core.form_errors import invalid_onto_form
 from qorgau.shelters import selectors, services
 from qorgau.shelters.centres import may_edit
 from qorgau.shelters.coverage import may_see_coverage
@@ -28,11 +29,6 @@ from qorgau.shelters.forms import AdmitForm, DischargeForm, FindForm, HoldForm, 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
-
-def _errors(form: object, exc: Invalid) -> None:
-    for name, errors in exc.fields.items():
-        for e in errors:
-            form.add_error(None if name not in form.fields else name, e)  # type: ignore[attr-defined]
 
 
 @login_required
@@ -81,7 +77,7 @@ def centre_view(request: HttpRequest, centre_id: int) -> HttpResponse:
         services.pool_capacity_set(actor=_user(request), pool_id=pool.pk, capacity=pool.capacity + form.cleaned_data["step"],
                                    version=form.cleaned_data["version"])
     except Invalid as exc:
-        _errors(form, exc)
+        invalid_onto_form(form, exc)
         return _centre_page(request, centre.pk, form=form, status=422)
     messages.success(request, _("The number of beds is saved."))
     return redirect("shelters:centre", centre.pk)
@@ -116,7 +112,7 @@ def find_view(request: HttpRequest, case_id: int) -> HttpResponse:
         done = services.placement_request(actor=user, case=case, centre=centre, children=form.cleaned_data.get("children") or 0,
                                           disability=bool(form.cleaned_data.get("disability")))
     except Invalid as exc:
-        _errors(form, exc)
+        invalid_onto_form(form, exc)
         return _find_page(request, case.pk, form, status=422)
     messages.success(request, _("A bed is held until %(until)s and the centre has the referral; it waits for her consent.")
                      % {"until": done.hold.held_until.strftime("%d.%m.%Y %H:%M")})
@@ -136,7 +132,7 @@ def admit_view(request: HttpRequest, hold_id: int) -> HttpResponse:
                 actor=user, case=hold.case, pool_id=hold.pool_id, hold_id=hold.pk, children=form.cleaned_data["children"],
                 expected_days=form.cleaned_data["expected_days"], services=frozenset(form.cleaned_data["services"]))
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             messages.success(request, _("She is admitted; the bed is taken."))
             return redirect("shelters:placement", placement.pk)
@@ -158,7 +154,7 @@ def placement_view(request: HttpRequest, placement_id: int) -> HttpResponse:
                                              outcome=form.cleaned_data["outcome"], discharged_at=form.cleaned_data["discharged_at"],
                                              services=frozenset(form.cleaned_data["services"]))
             except Invalid as exc:
-                _errors(form, exc)
+                invalid_onto_form(form, exc)
             else:
                 messages.success(request, _("She is discharged; the bed is free again."))
                 return redirect("shelters:placement", placement.pk)

@@ -13,9 +13,9 @@ from qorgau.accounts.access import capability_required
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
 from qorgau.core.errors import Forbidden, Invalid
+from qorgau.core.form_errors import invalid_onto_form
 from qorgau.shelters import centres, selectors
 from qorgau.shelters.forms_centres import CentreEditForm, CentreRegisterForm
-from qorgau.shelters.views import _errors
 
 NEW_INITIAL = {"shelter": True, "lang_kk": True, "lang_ru": True, "beds_women": 0, "beds_with_children": 0, "beds_accessible": 0}
 
@@ -36,7 +36,7 @@ def centre_new_view(request: HttpRequest) -> HttpResponse:
             centre = centres.centre_create(actor=_user(request), unit_id=form.cleaned_data["unit"].pk, values=form.values(),
                                            beds=form.beds())
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             messages.success(request, _("The centre is registered."))
             return redirect("shelters:centre", centre.pk)
@@ -59,7 +59,7 @@ def centre_edit_view(request: HttpRequest, centre_id: int) -> HttpResponse:
         try:
             centres.centre_update(actor=user, centre_id=centre.pk, version=form.cleaned_data["version"], values=form.values())
         except Invalid as exc:
-            _errors(form, exc)
+            invalid_onto_form(form, exc)
         else:
             messages.success(request, _("The centre's details are saved."))
             return redirect("shelters:centre", centre.pk)

@@ -62,9 +62,6 @@ PROVIDER_MOVES = (SupportStatus.ACCEPTED, SupportStatus.STARTED, SupportStatus.C
 REFERRER_MOVES = (SupportStatus.WITHDRAWN, SupportStatus.DECLINED)
 
 
-def _refuse(name: str, message: object) -> Invalid:
-    return Invalid(fields={name: [str(message)]})
-
 
 def today_for(unit: Unit | None) -> dt.date:
     """Today in the unit's zone (Kazakhstan by default): the latest date a step may carry."""
@@ -139,12 +136,12 @@ def programme_save(
             if key in flags:
                 setattr(programme, key, bool(flags[key]))
         if not programme.languages:
-            raise _refuse("lang_kk", _("Tick at least one language the programme works in."))
+            raise Invalid.field("lang_kk", _("Tick at least one language the programme works in."))
         others = SupportProgramme.objects.filter(unit=unit, kind=kind, name_ru=names["name_ru"])
         if programme.pk:
             others = others.exclude(pk=programme.pk)
         if others.exists():
-            raise _refuse("name_ru", _("This unit already has a programme of this kind with this name."))
+            raise Invalid.field("name_ru", _("This unit already has a programme of this kind with this name."))
         programme.save()
         audit_record(actor=actor, action=AuditAction.WRITE, target_type="support_programme", target_id=programme.pk)
     return programme
@@ -155,9 +152,9 @@ def programme_save(
 
 def _check_date(name: str, value: dt.date, *, after: dt.date | None, today: dt.date) -> None:
     if value > today:
-        raise _refuse(name, _("The date cannot be in the future."))
+        raise Invalid.field(name, _("The date cannot be in the future."))
     if after is not None and value < after:
-        raise _refuse(name, _("The date cannot be before the previous step (%(date)s).") % {"date": after.strftime("%d.%m.%Y")})
+        raise Invalid.field(name, _("The date cannot be before the previous step (%(date)s).") % {"date": after.strftime("%d.%m.%Y")})
 
 
 def referral_create(
@@ -187,7 +184,7 @@ def referral_create(
     _check_date("requested_on", requested_on, after=None, today=today)
     with transaction.atomic():
         if SupportReferral.objects.filter(case=case, programme=programme, status__in=LIVE_STATUSES).exists():
-            raise _refuse("programme", _("She already has a referral to this programme in progress."))
+            raise Invalid.field("programme", _("She already has a referral to this programme in progress."))
         now = clock.now()
         grant = grant_add(case, programme.unit, GrantReason.REFERRAL, Scope.CONSENT, by=actor)
         referral = SupportReferral.objects.create(
@@ -219,10 +216,10 @@ def referral_move(
         if referral.version != version:
             raise Conflict()
         if to not in SupportStatus.values:
-            raise _refuse("status", _("Choose the next step."))
+            raise Invalid.field("status", _("Choose the next step."))
         allowed = TRANSITIONS.get(referral.status, ())
         if to not in allowed:
-            raise _refuse("status", _("A referral that is %(from)s cannot become %(to)s.")
+            raise Invalid.field("status", _("A referral that is %(from)s cannot become %(to)s.")
                           % {"from": SupportStatus(referral.status).label, "to": SupportStatus(to).label})
         moves = (PROVIDER_MOVES if provider else ()) + (REFERRER_MOVES if as_referrer else ())
         if to not in moves:
@@ -235,12 +232,12 @@ def referral_move(
         if to == SupportStatus.COMPLETED:
             fitting = {KIND_OUTCOME[SupportKind(referral.programme.kind)], SupportOutcome.OTHER}
             if outcome not in fitting:
-                raise _refuse("outcome", _("Choose the outcome that fits this kind of support: %(choices)s.")
+                raise Invalid.field("outcome", _("Choose the outcome that fits this kind of support: %(choices)s.")
                               % {"choices": ", ".join(str(SupportOutcome(o).label) for o in sorted(fitting))})
             referral.outcome = outcome
             fields.append("outcome")
         elif outcome:
-            raise _refuse("outcome", _("An outcome is recorded only when the support is completed."))
+            raise Invalid.field("outcome", _("An outcome is recorded only when the support is completed."))
         if to == SupportStatus.DECLINED:
             if declined_by not in DeclinedBy.values:
                 declined_by = DeclinedBy.PROVIDER if provider and not as_referrer else DeclinedBy.VICTIM
@@ -248,7 +245,7 @@ def referral_move(
             fields.append("declined_by")
         if note is not None and note.strip():
             if len(note.strip()) > NOTE_LIMIT:
-                raise _refuse("note", _("At most %(n)d characters.") % {"n": NOTE_LIMIT})
+                raise Invalid.field("note", _("At most %(n)d characters.") % {"n": NOTE_LIMIT})
             referral.note = note.strip()
             fields.append("note")
         referral.status = to

@@ -9,7 +9,6 @@ Thin views: reads through ``support.selectors`` and the case gate, writes throug
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +22,7 @@ from qorgau.accounts.models import Unit, User
 from qorgau.accounts.roles import Capability
 from qorgau.cases.access import case_get_for
 from qorgau.core.errors import Forbidden, Invalid, NotFound
+from qorgau.core.form_errors import invalid_onto_form
 from qorgau.support import selectors, services
 from qorgau.support.forms import FiguresFilter, MoveForm, ProgrammeFilter, ProgrammeForm, ReferralForm
 from qorgau.support.models import SupportKind, SupportProgramme, SupportStatus
@@ -31,11 +31,6 @@ from qorgau.support.models import SupportKind, SupportProgramme, SupportStatus
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
-
-def _errors(form: Any, exc: Invalid) -> None:
-    for name, errors in exc.fields.items():
-        for e in errors:
-            form.add_error(name if name in form.fields else None, e)
 
 
 # --- a case's referrals ----------------------------------------------------------------------------
@@ -85,7 +80,7 @@ def case_view(request: HttpRequest, case_id: int) -> HttpResponse:
         form.add_error("programme", _("Choose a programme from the list."))
         return _case_page(request, case.pk, form=form, status=422)
     except Invalid as exc:
-        _errors(form, exc)
+        invalid_onto_form(form, exc)
         return _case_page(request, case.pk, form=form, status=422)
     messages.success(request, _("She is referred; the provider unit is notified and sees only what her consent covers."))
     return redirect("support:case", case.pk)
@@ -121,7 +116,7 @@ def referral_view(request: HttpRequest, referral_id: int) -> HttpResponse:
                                        outcome=data.get("outcome") or "", declined_by=data.get("declined_by") or "",
                                        note=data.get("note"), as_referrer=access.referrer)
             except Invalid as exc:
-                _errors(form, exc)
+                invalid_onto_form(form, exc)
             else:
                 messages.success(request, _("The referral is updated."))
                 return redirect("support:referral", referral.pk)
@@ -185,7 +180,7 @@ def _programme_edit(request: HttpRequest, programme: SupportProgramme | None) ->
                         actor=user, unit=unit, kind=data["kind"], name_kk=data["name_kk"], name_ru=data["name_ru"], name_en=data["name_en"],
                         region=data.get("region"), programme=programme, version=data.get("version"), active=bool(data.get("active")), **flags)
                 except Invalid as exc:
-                    _errors(form, exc)
+                    invalid_onto_form(form, exc)
                 else:
                     messages.success(request, _("The programme is saved."))
                     return redirect("support:programme", saved.pk)
