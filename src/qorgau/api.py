@@ -15,6 +15,7 @@ from qorgau.core.api import router as reference_router
 from qorgau.core.audit import audit_denied
 from qorgau.core.errors import Forbidden, QorgauError
 from qorgau.intake.api import router as intake_router
+from qorgau.monitoring.api import router as monitoring_router
 from qorgau.orders.api import router as orders_router
 from qorgau.orders.api_court import router as court_router
 from qorgau.programmes.api import router as programmes_router
@@ -41,6 +42,7 @@ api.add_router("/", training_router)
 api.add_router("/", support_router)
 api.add_router("/", programmes_router)
 api.add_router("/", intake_router)
+api.add_router("/", monitoring_router)
 
 
 @api.exception_handler(QorgauError)

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "leaflet",  # django-leaflet: only its vendored Leaflet static files, for the operator's map
     "qorgau.core",
     "qorgau.accounts",
     "qorgau.people",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "qorgau.support",
     "qorgau.programmes",
     "qorgau.intake",
+    "qorgau.monitoring",
     "qorgau.demo",
 ]
 
@@ -259,6 +261,33 @@ DEFAULT_FROM_EMAIL = os.environ.get("QORGAU_DEFAULT_FROM_EMAIL", "Qorgau <no-rep
 SMS_BACKEND = os.environ.get("QORGAU_SMS_BACKEND", "qorgau.accounts.sms.LoggingSmsBackend")
 # The registry holds no language of a victim: messages to her are written in this one (ru, kk or en).
 QORGAU_VICTIM_LANGUAGE = os.environ.get("QORGAU_VICTIM_LANGUAGE", "ru")
+
+# --- electronic monitoring (DESIGN §7, docs/monitoring.md) --------------------------------------------
+QORGAU_MONITORING = {
+    # Virtual shards: an offender set's shard is fixed at creation, so this number never changes once data exists.
+    "SHARDS": int(os.environ.get("QORGAU_MONITORING_SHARDS", "64")),
+    "LEASE_SECONDS": int(os.environ.get("QORGAU_MONITORING_LEASE_SECONDS", "15")),
+    "PROXIMITY_M": 500,  # the default distance he must keep; a court decision sets its own
+    "CLEAR_FACTOR": 1.25,  # hysteresis: a proximity or zone condition clears only this much farther out
+    "CLEAR_SECONDS": 120,  # … and only after staying out this long
+    "MAX_ACCURACY_M": 250.0,  # a fix less precise than this raises nothing (false alarms made victims give devices back)
+    "STALE_SECONDS": 300,  # her last position older than this is not used for proximity
+    "BATTERY_LOW": 15,
+    "BATTERY_CLEAR": 25,
+    "NO_SIGNAL_MINUTES": int(os.environ.get("QORGAU_MONITORING_NO_SIGNAL_MINUTES", "15")),
+    "ACK_MINUTES": int(os.environ.get("QORGAU_MONITORING_ACK_MINUTES", "3")),  # unacknowledged this long: escalate
+    "FUTURE_SLACK_SECONDS": 300,  # a device clock this far ahead is refused
+    "PING_RETENTION_DAYS": int(os.environ.get("QORGAU_PING_RETENTION_DAYS", "180")),
+    "MQTT_HOST": os.environ.get("QORGAU_MQTT_HOST", "127.0.0.1"),
+    "MQTT_PORT": int(os.environ.get("QORGAU_MQTT_PORT", "1884")),
+    "MQTT_USERNAME": os.environ.get("QORGAU_MQTT_USERNAME", "qorgau-service"),
+    "MQTT_PASSWORD": os.environ.get("QORGAU_MQTT_PASSWORD", ""),
+    "MQTT_TLS_CA": os.environ.get("QORGAU_MQTT_TLS_CA", ""),  # production: the broker's CA; empty means plain TCP on localhost
+}
+# The operator's map: a self-hosted tile server in production ("https://tiles.example.kz/{z}/{x}/{y}.png");
+# empty draws the region and district boundaries that Qorgau ships, with no network at all.
+QORGAU_MAP_TILE_URL = os.environ.get("QORGAU_MAP_TILE_URL", "")
+QORGAU_MAP_TILE_ATTRIBUTION = os.environ.get("QORGAU_MAP_TILE_ATTRIBUTION", "")
 
 # --- logging: no personal data, ever (DESIGN §5) --------------------------------------------------
 LOGGING = {

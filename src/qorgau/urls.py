@@ -15,6 +15,7 @@ urlpatterns = [
     path("support/", include("qorgau.support.urls")),
     path("programmes/", include("qorgau.programmes.urls")),
     path("intake/", include("qorgau.intake.urls")),
+    path("monitoring/", include("qorgau.monitoring.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
 ]

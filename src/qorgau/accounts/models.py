@@ -182,6 +182,8 @@ class NotificationKind(models.TextChoices):
     SUPPORT_ENDED = "support_ended", _("A referral of support to your unit was withdrawn or she refused it")
     PROGRAMME_ENROLLED = "programme_enrolled", _("An offender was enrolled in your programme")
     PROGRAMME_NONCOMPLIANCE = "programme_noncompliance", _("An offender did not comply with a court-ordered programme")
+    MONITORING_ALERT = "monitoring_alert", _("A monitoring alert: an offender came too close or entered a zone")
+    MONITORING_ESCALATED = "monitoring_escalated", _("A monitoring alert was not acknowledged in time")
 
 
 class Notification(models.Model):

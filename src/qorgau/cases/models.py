@@ -211,6 +211,7 @@ class EventKind(models.TextChoices):
     PLACEMENT = "placement", _("Shelter placement requested, admitted or ended")
     SUPPORT = "support", _("Socio-economic support referred or changed")
     PROGRAMME = "programme", _("Offender programme enrolment, attendance or outcome")
+    MONITORING = "monitoring", _("Electronic monitoring: device, zone or alert")
 
 
 class CaseEvent(models.Model):

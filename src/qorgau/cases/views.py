@@ -47,6 +47,7 @@ from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
 from qorgau.core.languages import LANGUAGE_NAMES
 from qorgau.core.models import AuditAction
 from qorgau.orders.views import orders_context
+from qorgau.monitoring.case_card import monitoring_context
 from qorgau.people.models import IinStatus, Person
 from qorgau.people.services import PersonInput
 from qorgau.programmes.case_card import programmes_context
@@ -365,6 +366,7 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
         **conference_context(case, viewer, actor=user),
         **support_context(user, case, viewer),
         **programmes_context(user, case, viewer),
+        **monitoring_context(user, case, viewer),
         # Other agencies' referrals: for units working on the case, not for a consent-scope unit.
         "referrals": case_referrals(case) if viewer.scope in (Scope.FULL, Scope.WORKER) else [],
     }

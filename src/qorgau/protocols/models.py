@@ -34,6 +34,7 @@ class Trigger(models.TextChoices):
     CASE_CLOSING = "case_closing", _("The case is being closed")
     PLACEMENT_REQUESTED = "placement_requested", _("A shelter placement was requested")
     PROGRAMME_NONCOMPLIANCE = "programme_noncompliance", _("An offender did not comply with a correction programme")
+    MONITORING_ALERT = "monitoring_alert", _("A monitored offender came too close or entered a zone")
     # Not for protocol files: tasks that a case conference's decisions give units (no duty).
     CONFERENCE_DECISION = "conference_decision", _("A case conference decided an action")
 
