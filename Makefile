@@ -21,7 +21,10 @@ locales: $(STAMP)
 ## make demo: build everything, load reference and demo data, serve on http://127.0.0.1:8000
 demo: $(STAMP) locales
 	QORGAU_DEMO=1 $(QORGAU) demo
-	QORGAU_DEMO=1 $(QORGAU) serve
+	@# With Mosquitto installed: the project's broker, a router, a monitor and the device simulator run beside
+	@# the web server (scripts/monitoring-demo.sh), and stop with it.
+	QORGAU_DEMO=1 bash -c 'trap "bash scripts/monitoring-demo.sh stop" EXIT; bash scripts/monitoring-demo.sh; \
+	  if [ -f var/monitoring/broker.pid ]; then export QORGAU_MONITORING_INLINE=0; fi; $(QORGAU) serve'
 
 ## make test: lint, migrations in step, unit+integration on SQLite and PostgreSQL, browser tier on PostgreSQL
 test: $(STAMP) locales lint check-migrations
@@ -47,4 +50,5 @@ bench: $(STAMP) locales
 	QORGAU_MODE=test $(PY) -m bench
 
 clean:
+	-bash scripts/monitoring-demo.sh stop
 	rm -rf var $(VENV)

@@ -162,6 +162,12 @@ def run(report: Report) -> None:
     from bench import risk
 
     risk.run(report)
+    # Issue 8: the monitoring engine against the naive per-ping loop and the vectorised limits (no
+    # database), then the MQTT pipeline end to end (throughput, alert latency, correctness).
+    from bench import monitoring_engine, monitoring_mqtt
+
+    monitoring_engine.run(report)
+    monitoring_mqtt.run(report)
     # Issue 4: accuracy of person matching beside Splink and recordlinkage (in memory), then the
     # engine against a registry of QORGAU_BENCH_PEOPLE records (default 1,000,000) on SQLite and
     # PostgreSQL, and batch de-duplication.

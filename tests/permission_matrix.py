@@ -181,6 +181,7 @@ MATRIX: dict[str, list[Check]] = {
 from tests.accounts import matrix_notifications  # noqa: E402
 from tests.conferences import matrix as matrix_conferences  # noqa: E402
 from tests.intake import matrix as matrix_intake  # noqa: E402
+from tests.monitoring import matrix as matrix_monitoring  # noqa: E402
 from tests.orders import matrix as matrix_orders  # noqa: E402
 from tests.orders import matrix_court  # noqa: E402
 from tests.programmes import matrix as matrix_programmes  # noqa: E402
@@ -194,5 +195,5 @@ from tests.training import matrix as matrix_training  # noqa: E402
 
 for _area in (matrix_assess, matrix_safety_plan, matrix_validation, matrix_orders, matrix_protocols, matrix_notifications, matrix_court,
               matrix_conferences, matrix_protocol_admin, matrix_training, matrix_shelters, matrix_public,
-              matrix_support, matrix_programmes, matrix_intake):
+              matrix_support, matrix_programmes, matrix_intake, matrix_monitoring):
     MATRIX.update(_area.ROWS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import zoneinfo
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -283,11 +284,17 @@ QORGAU_MONITORING = {
     "MQTT_USERNAME": os.environ.get("QORGAU_MQTT_USERNAME", "qorgau-service"),
     "MQTT_PASSWORD": os.environ.get("QORGAU_MQTT_PASSWORD", ""),
     "MQTT_TLS_CA": os.environ.get("QORGAU_MQTT_TLS_CA", ""),  # production: the broker's CA; empty means plain TCP on localhost
+    # The HTTP gateway endpoint processes a batch in its own process (embedded demo, tests) instead of
+    # publishing it to the shards' topics. Never with monitors running: two processes would hold one offender set.
+    "INLINE": os.environ.get("QORGAU_MONITORING_INLINE", "0" if PRODUCTION else "1") == "1",
 }
 # The operator's map: a self-hosted tile server in production ("https://tiles.example.kz/{z}/{x}/{y}.png");
 # empty draws the region and district boundaries that Qorgau ships, with no network at all.
 QORGAU_MAP_TILE_URL = os.environ.get("QORGAU_MAP_TILE_URL", "")
 QORGAU_MAP_TILE_ATTRIBUTION = os.environ.get("QORGAU_MAP_TILE_ATTRIBUTION", "")
+if QORGAU_MAP_TILE_URL:  # the tile server's images are the one outside origin the CSP lets in
+    _tiles = urlsplit(QORGAU_MAP_TILE_URL.replace("{s}.", "*."))
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
 
 # --- logging: no personal data, ever (DESIGN §5) --------------------------------------------------
 LOGGING = {

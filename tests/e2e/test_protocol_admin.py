@@ -25,8 +25,8 @@ def loaded(demo):
 def _next() -> bytes:
     from qorgau.protocols.definitions import FILES_DIR
 
-    data = json.loads((FILES_DIR / "national-4.json").read_text(encoding="utf-8"))  # the newest shipped
-    data["version"] = 5
+    data = json.loads((FILES_DIR / "national-5.json").read_text(encoding="utf-8"))  # the newest shipped
+    data["version"] = 6
     data["duties"][0]["hours"] = 12
     return json.dumps(data, ensure_ascii=False).encode()
 
@@ -39,14 +39,14 @@ def test_upload_a_broken_file_then_a_draft_and_publish_it(page, loaded, url, wat
     broken = json.loads(_next())
     broken["duties"][0]["agency_kind"] = "fire_brigade"
     page.locator('input[name="file"]').set_input_files(
-        files=[{"name": "national-5.json", "mimeType": "application/json", "buffer": json.dumps(broken).encode()}])
+        files=[{"name": "national-6.json", "mimeType": "application/json", "buffer": json.dumps(broken).encode()}])
     page.get_by_test_id("upload").click()
     page.wait_for_load_state("load")
     errors = page.locator(".field-error").all_inner_texts()
     assert errors == ["duties[0] (police_check_report).agency_kind: unknown agency kind 'fire_brigade'"], errors
-    assert not ProtocolVersion.objects.filter(number=5).exists()
+    assert not ProtocolVersion.objects.filter(number=6).exists()
 
-    page.locator('input[name="file"]').set_input_files(files=[{"name": "national-5.json", "mimeType": "application/json", "buffer": _next()}])
+    page.locator('input[name="file"]').set_input_files(files=[{"name": "national-6.json", "mimeType": "application/json", "buffer": _next()}])
     page.get_by_test_id("upload").click()
     page.wait_for_load_state("load")
     assert page.get_by_test_id("version-status").inner_text() == "Draft"
@@ -55,7 +55,7 @@ def test_upload_a_broken_file_then_a_draft_and_publish_it(page, loaded, url, wat
     page.get_by_test_id("publish").click()
     page.wait_for_load_state("load")
     assert page.get_by_test_id("version-status").inner_text() == "Published"
-    assert list(ProtocolVersion.objects.filter(status=VersionStatus.PUBLISHED).values_list("number", flat=True)) == [5]
+    assert list(ProtocolVersion.objects.filter(status=VersionStatus.PUBLISHED).values_list("number", flat=True)) == [6]
     assert [e for e in watch.errors if "status of 422" not in e] == []
 
 

@@ -466,6 +466,7 @@ from tests.i18n import (  # noqa: E402
     pages_conferences,
     pages_court,
     pages_intake,
+    pages_monitoring,
     pages_notifications,
     pages_programmes,
     pages_protocol_admin,
@@ -476,7 +477,7 @@ from tests.i18n import (  # noqa: E402
 )
 
 for _area in (pages_conferences, pages_court, pages_notifications, pages_protocol_admin, pages_public, pages_shelters, pages_training,
-              pages_support, pages_programmes, pages_intake):
+              pages_support, pages_programmes, pages_intake, pages_monitoring):
     PAGES.update(_area.PAGES)
 
 

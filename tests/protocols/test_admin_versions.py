@@ -22,13 +22,13 @@ from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
-NATIONAL_3 = json.loads((FILES_DIR / "national-4.json").read_text(encoding="utf-8"))
+NATIONAL_3 = json.loads((FILES_DIR / "national-5.json").read_text(encoding="utf-8"))
 
 
 def third(**changes: object) -> bytes:
-    """national-4 (the newest shipped) as version 5: the police check within 12 h, the closing contact dropped, a new duty."""
+    """national-5 (the newest shipped) as version 6: the police check within 12 h, the closing contact dropped, a new duty."""
     data = json.loads(json.dumps(NATIONAL_3))
-    data["version"] = 5
+    data["version"] = 6
     data["duties"][0]["hours"] = 12
     data["duties"] = [d for d in data["duties"] if d["code"] != "fsc_closing_contact"]
     extra = json.loads(json.dumps(data["duties"][0]))
@@ -48,27 +48,27 @@ def admin_client(client, admin):
     return sign_in(client, admin)
 
 
-def upload(c, raw: bytes, name: str = "national-5.json"):
+def upload(c, raw: bytes, name: str = "national-6.json"):
     return c.post("/protocols/admin/", {"file": SimpleUploadedFile(name, raw, content_type="application/json")})
 
 
 def test_the_list_shows_versions_with_status_and_duty_count(protocols, admin_client):
     page = admin_client.get("/protocols/admin/").content.decode()
     assert 'data-version="national-1"' in page and 'data-version="national-2"' in page
-    row = page.split('data-version="national-4"')[1].split("</tr>")[0]
+    row = page.split('data-version="national-5"')[1].split("</tr>")[0]
     assert "Published" in row and f">{len(NATIONAL_3['duties'])}<" in row
-    assert "Retired" in page.split('data-version="national-3"')[1].split("</tr>")[0]
+    assert "Retired" in page.split('data-version="national-4"')[1].split("</tr>")[0]
 
 
 def test_an_upload_becomes_a_draft_that_changes_nothing(protocols, admin_client, admin, case, inspector):
     r = upload(admin_client, third())
-    draft = ProtocolVersion.objects.get(number=5)
+    draft = ProtocolVersion.objects.get(number=6)
     assert r.status_code == 302 and r["Location"] == f"/protocols/admin/versions/{draft.pk}/"
     assert draft.status == VersionStatus.DRAFT and draft.duties.count() == len(NATIONAL_3["duties"])
-    assert ProtocolVersion.objects.get(status=VersionStatus.PUBLISHED).number == 4
+    assert ProtocolVersion.objects.get(status=VersionStatus.PUBLISHED).number == 5
     assert AuditEvent.objects.filter(actor_id=admin.pk, target_type="protocol_version", target_id=str(draft.pk)).exists()
     tasks = fire(trigger="report_registered", case=case, actor=inspector, key="admin:1")
-    assert {t.duty.version.number for t in tasks} == {4}  # the draft is not in force
+    assert {t.duty.version.number for t in tasks} == {5}  # the draft is not in force
     page = admin_client.get(f"/protocols/admin/versions/{draft.pk}/").content.decode()
     assert 'data-testid="publish"' in page and 'data-duty="police_second_visit"' in page
     added = page.split('data-testid="diff-added"')[1].split("</ul>")[0]
@@ -79,11 +79,11 @@ def test_an_upload_becomes_a_draft_that_changes_nothing(protocols, admin_client,
 
 
 @pytest.mark.parametrize(("raw", "name", "message"), [
-    (b"{ not json", "national-5.json", "not a UTF-8 JSON file: line 1, column 3"),
-    (third(version=4), "national-5.json", "give the file a number higher than 4"),
-    (third(duties=[{"code": "x", "trigger": "full_moon"}]), "national-5.json", "duties[0] (x).trigger: unknown trigger"),
-    (third(), "national-5.txt", "whose name ends in .json"),
-    (b" " * (MAX_UPLOAD_BYTES + 1), "national-5.json", "The file is too large: at most 256 KB."),
+    (b"{ not json", "national-6.json", "not a UTF-8 JSON file: line 1, column 3"),
+    (third(version=5), "national-6.json", "give the file a number higher than 5"),
+    (third(duties=[{"code": "x", "trigger": "full_moon"}]), "national-6.json", "duties[0] (x).trigger: unknown trigger"),
+    (third(), "national-6.txt", "whose name ends in .json"),
+    (b" " * (MAX_UPLOAD_BYTES + 1), "national-6.json", "The file is too large: at most 256 KB."),
 ])
 def test_a_bad_upload_is_refused_with_a_clear_message(protocols, admin_client, raw, name, message):
     r = upload(admin_client, raw, name)
@@ -104,18 +104,18 @@ def test_publish_retires_the_previous_version_atomically(protocols, admin, admin
     draft = version_draft_upload(actor=admin, raw=third())
     r = admin_client.post(f"/protocols/admin/versions/{draft.pk}/", {"action": "publish"})
     assert r.status_code == 302
-    assert list(ProtocolVersion.objects.filter(status=VersionStatus.PUBLISHED).values_list("number", flat=True)) == [5]
-    assert ProtocolVersion.objects.get(number=4).status == VersionStatus.RETIRED
+    assert list(ProtocolVersion.objects.filter(status=VersionStatus.PUBLISHED).values_list("number", flat=True)) == [6]
+    assert ProtocolVersion.objects.get(number=5).status == VersionStatus.RETIRED
     tasks = fire(trigger="report_registered", case=case, actor=inspector, key="admin:2")
     check = next(t for t in tasks if t.duty.code == "police_check_report")
-    assert check.duty.version.number == 5 and (check.due_at - check.created_at).total_seconds() == 12 * 3600
+    assert check.duty.version.number == 6 and (check.due_at - check.created_at).total_seconds() == 12 * 3600
     # Published and retired versions never change: no second publish, no discard.
     for action in ("publish", "discard"):
         again = admin_client.post(f"/protocols/admin/versions/{draft.pk}/", {"action": action})
         assert again.status_code == 422 and "never change" in again.content.decode()
     with pytest.raises(Invalid):
-        version_discard(actor=admin, version_id=ProtocolVersion.objects.get(number=4).pk)
-    assert ProtocolVersion.objects.get(number=5).status == VersionStatus.PUBLISHED
+        version_discard(actor=admin, version_id=ProtocolVersion.objects.get(number=5).pk)
+    assert ProtocolVersion.objects.get(number=6).status == VersionStatus.PUBLISHED
 
 
 def test_discard_a_draft(protocols, admin, admin_client):
@@ -125,12 +125,12 @@ def test_discard_a_draft(protocols, admin, admin_client):
     assert not ProtocolVersion.objects.filter(pk=draft.pk).exists() and not Duty.objects.filter(version_id=draft.pk).exists()
     assert AuditEvent.objects.filter(target_type="protocol_version", target_id=str(draft.pk), outcome="discarded").exists()
     # The number is free again.
-    assert version_draft_upload(actor=admin, raw=third()).number == 5
+    assert version_draft_upload(actor=admin, raw=third()).number == 6
 
 
 def test_an_older_draft_cannot_go_back_in_time(protocols, admin):
     old = version_draft_upload(actor=admin, raw=third())
-    newer = version_draft_upload(actor=admin, raw=third(version=6))
+    newer = version_draft_upload(actor=admin, raw=third(version=7))
     version_publish(actor=admin, version_id=newer.pk)
     with pytest.raises(Invalid) as exc:
         version_publish(actor=admin, version_id=old.pk)
@@ -156,4 +156,4 @@ def test_only_administrators(protocols, make_user, client):
     c = sign_in(client, inspector)
     assert c.get("/protocols/admin/").status_code == 403
     assert upload(c, third()).status_code == 403
-    assert not ProtocolVersion.objects.filter(number=5).exists()
+    assert not ProtocolVersion.objects.filter(number=6).exists()

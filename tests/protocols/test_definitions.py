@@ -40,9 +40,9 @@ def test_the_national_protocol_is_valid_and_covers_every_agency(reference):
     # level_set has no duty by default: level duties hang on level_raised, so a reassessment at the same
     # level does not repeat them.
     # placement_requested came with the shelters (national-3), programme_noncompliance with the offender
-    # programmes (national-4), which covers every trigger.
-    assert {d["trigger"] for d in NATIONAL["duties"]} == set(FILE_TRIGGERS) - {"level_set", "placement_requested", "programme_noncompliance"}
-    latest = json.loads((FILES_DIR / "national-4.json").read_text(encoding="utf-8"))
+    # programmes (national-4), monitoring_alert with electronic monitoring (national-5), which covers every trigger.
+    assert {d["trigger"] for d in NATIONAL["duties"]} == set(FILE_TRIGGERS) - {"level_set", "placement_requested", "programme_noncompliance", "monitoring_alert"}
+    latest = json.loads((FILES_DIR / "national-5.json").read_text(encoding="utf-8"))
     protocol_file_check(raw(latest))
     assert {d["trigger"] for d in latest["duties"]} == set(FILE_TRIGGERS)
 
@@ -74,8 +74,8 @@ def test_not_json_and_repeated_codes(reference):
 
 
 def test_loading_twice_changes_nothing_and_a_changed_file_needs_a_new_number(reference):
-    assert protocols_load().new == 4  # national-1 to -4: each retires the one before
-    assert ProtocolVersion.objects.get(status=VersionStatus.PUBLISHED).number == 4
+    assert protocols_load().new == 5  # national-1 to -5: each retires the one before
+    assert ProtocolVersion.objects.get(status=VersionStatus.PUBLISHED).number == 5
     assert protocols_load().new == 0
     with pytest.raises(ProtocolFileError, match="published versions never change"):
         protocol_file_load(raw(changed(hours=48)))
@@ -101,7 +101,7 @@ def test_a_new_version_takes_over_and_an_event_still_fires_once(reference, inspe
     key = f"report:{Report.objects.get(incident__cases=case).pk}"  # the event registration fired already
     first = fire(trigger="report_registered", case=case, actor=inspector, key=key)
     newer = changed(hours=12)
-    newer["version"] = 5
+    newer["version"] = 6
     version, created = protocol_file_load(raw(newer))
     assert created and version.status == VersionStatus.PUBLISHED
     assert ProtocolVersion.objects.filter(status=VersionStatus.PUBLISHED).count() == 1

@@ -48,10 +48,10 @@ def test_the_measure_key_is_checked(reference):
 
 def test_national_2_covers_every_required_measure_and_retires_national_1(risk_ready):
     report = protocols_load()
-    assert report.errors == [] and report.warnings == [] and report.new == 4
+    assert report.errors == [] and report.warnings == [] and report.new == 5
     published = ProtocolVersion.objects.get(status=VersionStatus.PUBLISHED)
-    # national-4 (after the shelters' and the programmes' duties) keeps national-2's measures and is in force now.
-    assert published.number == 4 and ProtocolVersion.objects.get(number=1).status == VersionStatus.RETIRED
+    # national-5 (after the shelters', the programmes' and the monitoring duties) keeps national-2's measures and is in force now.
+    assert published.number == 5 and ProtocolVersion.objects.get(number=1).status == VersionStatus.RETIRED
     assert measure_gaps(published) == [] and measure_gaps(ProtocolVersion.objects.get(number=2)) == []
     # The shipped first version would leave gaps (no level_set duties; the order only at critical).
     v1 = ProtocolVersion.objects.get(number=1)

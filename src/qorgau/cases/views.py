@@ -46,8 +46,8 @@ from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
 from qorgau.core.languages import LANGUAGE_NAMES
 from qorgau.core.models import AuditAction
-from qorgau.orders.views import orders_context
 from qorgau.monitoring.case_card import monitoring_context
+from qorgau.orders.views import orders_context
 from qorgau.people.models import IinStatus, Person
 from qorgau.people.services import PersonInput
 from qorgau.programmes.case_card import programmes_context

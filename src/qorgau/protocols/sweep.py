@@ -145,10 +145,11 @@ def _programmes_overdue() -> dict[str, int]:
 
 def sweep() -> dict[str, int]:
     """One pass: escalate overdue tasks, then the orders app's deadlines, propose case conferences,
-    release lapsed bed holds and mark programmes past their deadline. Safe to run twice."""
+    release lapsed bed holds, mark programmes past their deadline, and raise and escalate monitoring
+    alerts (silent devices; alerts nobody acknowledged) and prune raw pings past their retention. Safe to run twice."""
     counts = {"escalated": escalate_overdue()}
     parts = (("orders", _orders_due), ("orders", lambda: {"order_expiring": orders_expiring()}), ("conferences", _conferences_due),
-             ("shelters", _holds_lapsed), ("programmes", _programmes_overdue))
+             ("shelters", _holds_lapsed), ("programmes", _programmes_overdue), ("monitoring", _monitoring_due))
     for name, part in parts:
         try:
             with transaction.atomic():  # a failing part must not stop the others or undo escalations
@@ -157,3 +158,11 @@ def sweep() -> dict[str, int]:
             log.exception("sweep: the %s part failed; the next pass retries it", name)
             counts["errors"] = counts.get("errors", 0) + 1
     return counts
+
+
+def _monitoring_due() -> dict[str, int]:
+    from qorgau.monitoring.alerts import alerts_escalate_due, episodes_silent_raise, episodes_unalerted_raise
+    from qorgau.monitoring.retention import pings_prune
+
+    return {"devices_silent": episodes_silent_raise(), "alerts_late": episodes_unalerted_raise(),
+            "alerts_escalated": alerts_escalate_due(), "pings_pruned": pings_prune()}

@@ -17,6 +17,7 @@ from qorgau.demo.shelters import shelters_seed
 from qorgau.demo.support import support_seed
 from qorgau.demo.synthetic import DEFAULT_SEED, generate, reports_for_scale
 from qorgau.demo.training import training_seed
+from qorgau.monitoring.demo_seed import monitoring_demo
 from qorgau.training.models import Action
 from qorgau.training.reference import requirements_enforce
 
@@ -78,6 +79,9 @@ class Command(BaseCommand):
                 f"Orders and courts: {orders['orders']} orders, {orders['breaches']} breaches, {orders['hearings']} hearings, "
                 f"{orders['criminal_cases']} criminal cases, {orders['decisions']} court decisions."
             )
+            # Devices, zones and a handful of alerts in each state on served orders (the live stream
+            # comes from the simulator that `serve` starts when Mosquitto is installed).
+            monitoring_demo(stdout=self.stdout)
             support = support_seed()  # referrals on the synthetic cases
             self.stdout.write(f"Socio-economic support: {support['programmes']} programmes, {support['referrals']} referrals.")
             programmes = programmes_seed()

@@ -1,0 +1,35 @@
+"""``qorgau route``: run one stateless router (device and gateway topics → shard topics)."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from qorgau.monitoring.mqtt import Endpoint
+from qorgau.monitoring.router import run_router
+
+
+class Command(BaseCommand):
+    help = "Run a router: device and gateway pings in, one batch per virtual shard out (MQTT)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--name", default=f"router-{socket.gethostname()}",
+            help="a stable name: the router's persistent session keeps the messages it has not acknowledged",
+        )
+        parser.add_argument("--port", type=int, default=None)
+        parser.add_argument(
+            "--shared", action="store_true",
+            help="share the device topics with other routers (scale-out); pings sent while no router is connected are lost",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        router = run_router(Endpoint.from_settings(port=options["port"]), stop, name=options["name"], shared=options["shared"])
+        self.stderr.write(f"router {router.name} stopped: {router.stats.messages} messages, {router.stats.pings} pings")
