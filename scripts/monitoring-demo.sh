@@ -57,7 +57,7 @@ echo $! >"$RUN/monitor.pid"
 CREATE="--create"
 "$QORGAU" shell -c "import sys; from qorgau.monitoring.models import Device; sys.exit(0 if Device.objects.filter(serial__startswith='SIM-').exists() else 1)" \
   >/dev/null 2>&1 && CREATE=""
-nohup "$QORGAU" simulate-devices --devices 8 --scenario mixed --minutes 120 --interval 10 --speed 1 --mqtt gateway $CREATE \
+nohup "$QORGAU" simulate-devices --devices 2 --scenario mixed --minutes 120 --interval 10 --speed 10 --mqtt gateway $CREATE \
   >"$RUN/simulator.log" 2>&1 &
 echo $! >"$RUN/simulator.pid"
 echo "monitoring demo: broker on 127.0.0.1:$PORT, router, monitor and simulator running (pids and logs in $RUN/; stop: scripts/monitoring-demo.sh stop)"

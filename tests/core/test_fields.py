@@ -64,6 +64,13 @@ def test_every_personal_field_is_encrypted():
         ("intake.AnonymousRecord", "phone", "intake.anonymousrecord.phone"),
         ("intake.AnonymousRecord", "narrative", "intake.anonymousrecord.narrative"),
         ("intake.RecordShare", "purpose", "intake.recordshare.purpose"),
+        # Her whereabouts (DESIGN §5): the zones around her places and her device's positions; the
+        # operator's free-text notes on an alert.
+        ("monitoring.Zone", "geometry", "monitoring.zone.geometry"),
+        ("monitoring.Zone", "label", "monitoring.zone.label"),
+        ("monitoring.Ping", "position", "monitoring.ping.position"),
+        ("monitoring.Alert", "dispatch_note", "monitoring.alert.dispatch_note"),
+        ("monitoring.Alert", "resolution_note", "monitoring.alert.resolution_note"),
         ("programmes.Enrolment", "reason", "programmes.enrolment.reason"),
         ("programmes.Session", "note", "programmes.session.note"),
         ("support.SupportReferral", "note", "support.supportreferral.note"),

@@ -121,7 +121,7 @@ def victim_devices_tell(messages: list[tuple[str, bytes | str]]) -> None:
     if not messages:
         return
     if not broker_configured():
-        log.info("monitoring: no broker configured; %d alert message(s) to victim devices not sent", len(messages))
+        log.debug("monitoring: no broker configured; %d alert message(s) to victim devices not sent", len(messages))
         return
     threading.Thread(target=_publish, args=(messages,), name="qorgau-alert-publish", daemon=True).start()
 

@@ -45,7 +45,7 @@ def _say(stdout: Any, text: str) -> None:
 
 
 def _track(device: Device, start: dt.datetime, end: dt.datetime, home: tuple[float, float], *, victim: bool, seq0: int) -> int:
-    """A ping every 10 minutes from ``start`` to ``end``: he drifts 2–4 km from her home, she stays near it."""
+    """A ping every 10 minutes from ``start`` to ``end``: he commutes 2–4 km from her home, she stays near it."""
     rows, n, at = [], 0, start
     while at <= end:
         if victim:
@@ -53,8 +53,13 @@ def _track(device: Device, start: dt.datetime, end: dt.datetime, home: tuple[flo
             rows.append(Ping(device=device, seq=seq0 + n, ts=at, received_at=at + dt.timedelta(seconds=2), position=f"{lat:.6f},{lon:.6f}",
                              accuracy_m=12.0, battery=max(20, 95 - n)))
         else:
-            r = 3000 + 1000 * math.sin(n / 7)
-            lat, lon = _offset(home, r * math.cos(n / 9), r * math.sin(n / 9))
+            # He commutes between his place (3 km north-east of hers) and his work (4 km west), along
+            # a street grid: one leg every 4 hours, with a little GPS jitter.
+            leg, step = divmod(n, 24)
+            f = min(step / 12, 1.0) if leg % 2 == 0 else max(1 - step / 12, 0.0)
+            north = 2100 * (1 - f) + 300 * f
+            east = 2100 * (1 - min(2 * f, 1.0)) - 4000 * max(2 * f - 1, 0.0)
+            lat, lon = _offset(home, north + 15 * math.sin(n * 1.7), east + 15 * math.cos(n * 2.3))
             rows.append(Ping(device=device, seq=seq0 + n, ts=at, received_at=at + dt.timedelta(seconds=2), lat=lat, lon=lon,
                              accuracy_m=8.0, battery=max(20, 90 - n), strap_ok=True))
         n += 1

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--port", type=int, default=None)
         parser.add_argument(
-            "--shared", action="store_true",
+            "--shared", dest="shared_subscription", action="store_true",
             help="share the device topics with other routers (scale-out); pings sent while no router is connected are lost",
         )
 
@@ -31,5 +31,5 @@ class Command(BaseCommand):
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
-        router = run_router(Endpoint.from_settings(port=options["port"]), stop, name=options["name"], shared=options["shared"])
+        router = run_router(Endpoint.from_settings(port=options["port"]), stop, name=options["name"], shared=options["shared_subscription"])
         self.stderr.write(f"router {router.name} stopped: {router.stats.messages} messages, {router.stats.pings} pings")
