@@ -24,7 +24,7 @@ from qorgau.cases.access import grants_in_force
 from qorgau.cases.models import Case
 from qorgau.core import clock
 from qorgau.monitoring import alerts
-from qorgau.monitoring.devices import assignment_start, device_register
+from qorgau.monitoring.devices import assignment_end, assignment_start, device_register
 from qorgau.monitoring.models import Alert, ConditionKind, Device, Episode, Ping
 from qorgau.monitoring.zones import zone_create
 from qorgau.orders.models import SERVED_STATUSES, Order
@@ -98,7 +98,7 @@ def monitoring_demo(*, stdout: Any = None, operator_username: str = "operator", 
         made_devices += 3
         with clock.frozen(start):
             a = assignment_start(actor=police, case=case, serial=bracelet.serial, order_id=order.pk)
-            assignment_start(actor=police, case=case, serial=hers.serial, order_id=order.pk)
+            b = assignment_start(actor=police, case=case, serial=hers.serial, order_id=order.pk)
             zone = zone_create(actor=police, case=case, viewer=viewer_for(police, scope=Scope.FULL), place="home", shape="circle",
                                geometry={"lat": home[0], "lon": home[1], "radius_m": 300})
         _track(bracelet, start, now, home, victim=False, seq0=1)
@@ -132,6 +132,12 @@ def monitoring_demo(*, stdout: Any = None, operator_username: str = "operator", 
                 c.advance(dt.timedelta(minutes=3))
                 alerts.alert_resolve(actor=operator, alert=alert, version=alert.version,
                                      outcome="breach" if state == "breach" else "technical" if kind == ConditionKind.TAMPER else "false_alarm")
+        # These devices' history ends now: nothing keeps them pinging once the demo runs (the
+        # simulator drives its own sets), so they are taken off the case instead of going silent
+        # and flooding the operator with no-signal alerts. Their alerts stay to be worked.
+        for assignment in (a, b):
+            assignment.refresh_from_db()
+            assignment_end(actor=police, assignment=assignment, version=assignment.version)
     summary = f"Electronic monitoring: {made_devices} devices, {made_alerts} alerts on {made_devices // 3} cases."
     _say(stdout, summary + "\n")
     return summary
