@@ -24,7 +24,7 @@ demo: $(STAMP) locales
 	@# With Mosquitto installed: the project's broker, a router, a monitor and the device simulator run beside
 	@# the web server (scripts/monitoring-demo.sh), and stop with it.
 	QORGAU_DEMO=1 bash -c 'trap "bash scripts/monitoring-demo.sh stop" EXIT; bash scripts/monitoring-demo.sh; \
-	  if [ -f var/monitoring/broker.pid ]; then export QORGAU_MONITORING_INLINE=0; fi; $(QORGAU) serve'
+	  if [ -f "$${QORGAU_VAR_DIR:-var}/monitoring/broker.pid" ]; then export QORGAU_MONITORING_INLINE=0; fi; $(QORGAU) serve'
 
 ## make test: lint, migrations in step, unit+integration on SQLite and PostgreSQL, browser tier on PostgreSQL
 test: $(STAMP) locales lint check-migrations
