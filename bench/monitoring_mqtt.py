@@ -31,14 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import Figure, Report
+from qorgau.monitoring.geometry import offset
 
-EARTH_M = 6_371_008.8
 CENTRE = (43.2389, 76.8897)
 
-
-def _offset(origin: tuple[float, float], north_m: float = 0.0, east_m: float = 0.0) -> tuple[float, float]:
-    lat, lon = origin
-    return (lat + math.degrees(north_m / EARTH_M), lon + math.degrees(east_m / (EARTH_M * math.cos(math.radians(lat)))))
 
 
 def _world(n_sets: int, shards: int) -> list[tuple[str, str, tuple[float, float]]]:
@@ -111,8 +107,8 @@ def _world(n_sets: int, shards: int) -> list[tuple[str, str, tuple[float, float]
     zones = []
     for i, oset in enumerate(sets):
         # Sets 2 km apart on a grid; her home zone (200 m) 3 km south of where she spends the bench.
-        her = _offset(CENTRE, north_m=2000.0 * (i // 100), east_m=2000.0 * (i % 100))
-        home = _offset(her, north_m=-3000)
+        her = offset(CENTRE, north_m=2000.0 * (i // 100), east_m=2000.0 * (i % 100))
+        home = offset(her, north_m=-3000)
         zones.append(Zone(case=case, offender_set=oset, place=ZonePlace.HOME, shape=ZoneShape.CIRCLE,
                           geometry=json.dumps({"lat": home[0], "lon": home[1], "radius_m": 200}), created_at=now, created_by=operator))
         out.append((devices[2 * i].serial, devices[2 * i + 1].serial, her))
@@ -126,7 +122,7 @@ def _quiet_messages(world: list[tuple[str, str, tuple[float, float]]], rounds: i
     for r in range(rounds):
         ts = start + r * 10
         for bracelet, victim, her in world:
-            him = _offset(her, north_m=4000)
+            him = offset(her, north_m=4000)
             pings.append({"device": victim, "seq": seq0 + r, "ts": ts, "lat": her[0], "lon": her[1], "accuracy": 8.0, "battery": 80.0})
             pings.append({"device": bracelet, "seq": seq0 + r, "ts": ts + 1, "lat": him[0], "lon": him[1], "accuracy": 8.0,
                           "battery": 90.0, "strap_ok": True})
@@ -287,7 +283,7 @@ def run(report: Report) -> None:
             for i, (bracelet, victim, her) in enumerate(world):
                 ts = base + step * interval
                 near = i in approaches and step >= steps // 2
-                him = _offset(her, north_m=100 if near else 4000)
+                him = offset(her, north_m=100 if near else 4000)
                 schedule.append((victim, {"device": victim, "seq": seq0 + step, "ts": ts, "lat": her[0], "lon": her[1], "accuracy": 8.0}, False))
                 schedule.append((bracelet, {"device": bracelet, "seq": seq0 + step, "ts": ts + 1, "lat": him[0], "lon": him[1],
                                             "accuracy": 8.0, "strap_ok": True}, near and step == steps // 2))

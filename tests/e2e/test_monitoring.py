@@ -32,9 +32,10 @@ class Watched:
 @pytest.fixture
 def watched(demo):
     from qorgau.accounts.models import User
+    from qorgau.monitoring.geometry import offset
     from qorgau.monitoring.models import OffenderSet, Wearer, Zone, ZonePlace, ZoneShape
     from qorgau.orders.services import order_issue, order_serve
-    from tests.monitoring.conftest import _assign, _device, offset
+    from tests.monitoring.conftest import _assign, _device
     from tests.monitoring.support_e import her_ping, his_ping
     from tests.orders.support import make_cases, police_input
 
@@ -66,9 +67,10 @@ AT_LEAST = "n => document.querySelectorAll('#op-map .leaflet-interactive').lengt
 
 @pytest.mark.parametrize("language", ["kk", "ru", "en"])
 def test_a_new_alert_appears_without_reload_and_is_acknowledged(page, watched, url, watch, language):
+    from qorgau.monitoring.geometry import offset
     from qorgau.monitoring.ingest import ShardProcessor
     from qorgau.monitoring.models import Alert, AlertStatus, ConditionKind
-    from tests.monitoring.conftest import make_ping, offset
+    from tests.monitoring.conftest import make_ping
     from tests.monitoring.support_e import raise_alert
 
     # An earlier technical alert, already acknowledged: on the list, not counted as waiting.

@@ -13,7 +13,6 @@ fixtures do not depend on the service layer they are used to test.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,15 +46,6 @@ HOME = (43.2389, 76.8897)
 HOME_RADIUS_M = 200
 FAR = (43.2839, 76.8897)  # 5 km north of her home
 
-EARTH_M = 6_371_008.8
-
-
-def offset(origin: tuple[float, float], *, north_m: float = 0.0, east_m: float = 0.0) -> tuple[float, float]:
-    """A point ``north_m`` / ``east_m`` metres from ``origin`` (lat, lon); exact enough below 100 km."""
-    lat, lon = origin
-    dlat = math.degrees(north_m / EARTH_M)
-    dlon = math.degrees(east_m / (EARTH_M * math.cos(math.radians(lat))))
-    return (lat + dlat, lon + dlon)
 
 
 def make_ping(

@@ -14,9 +14,10 @@ from django.utils import translation
 from qorgau.accounts.roles import Role
 from qorgau.core import clock
 from qorgau.core.models import AuditEvent
+from qorgau.monitoring.geometry import offset
 from qorgau.monitoring.models import Ping
 from tests.conftest import sign_in
-from tests.monitoring.conftest import HOME, offset
+from tests.monitoring.conftest import HOME
 from tests.monitoring.support_c import court_staff, raise_alert
 
 # Her position: 300 m north of her home; his: 100 m north of her home, 50 m east.

@@ -18,8 +18,9 @@ from qorgau.api import api as project_api
 from qorgau.core import clock
 from qorgau.monitoring import ingest
 from qorgau.monitoring.api_ingest import ingest_router
+from qorgau.monitoring.geometry import offset
 from qorgau.monitoring.models import Alert, ConditionKind, Ping, RejectCount
-from tests.monitoring.conftest import FAR, HOME, make_ping, offset
+from tests.monitoring.conftest import FAR, HOME, make_ping
 from tests.monitoring.mqtt_fixtures import *  # noqa: F403 - the broker fixtures
 from tests.monitoring.mqtt_fixtures import Collector, wait_until
 

@@ -13,6 +13,7 @@ from django.db import connection
 
 from qorgau.core import clock
 from qorgau.monitoring import ingest
+from qorgau.monitoring.geometry import offset
 from qorgau.monitoring.ingest import ShardProcessor, route
 from qorgau.monitoring.models import (
     Alert,
@@ -25,7 +26,7 @@ from qorgau.monitoring.models import (
     ZonePlace,
     ZoneShape,
 )
-from tests.monitoring.conftest import FAR, HOME, make_ping, offset
+from tests.monitoring.conftest import FAR, HOME, make_ping
 
 pytestmark = pytest.mark.django_db
 

@@ -20,12 +20,13 @@ import pytest
 from django.db import connection
 
 from qorgau.monitoring import mqtt
+from qorgau.monitoring.geometry import offset
 from qorgau.monitoring.ingest import processors_reset
 from qorgau.monitoring.messages import device_topic, gateway_topic
 from qorgau.monitoring.models import Alert, ConditionKind, Episode, Ping, RejectCount
 from qorgau.monitoring.monitor import Monitor
 from qorgau.monitoring.router import Router
-from tests.monitoring.conftest import HOME, Monitored, make_ping, offset
+from tests.monitoring.conftest import HOME, Monitored, make_ping
 from tests.monitoring.mqtt_fixtures import *  # noqa: F403
 from tests.monitoring.mqtt_fixtures import Collector, wait_until
 

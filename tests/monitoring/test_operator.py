@@ -15,9 +15,10 @@ from qorgau.accounts.roles import Role
 from qorgau.accounts.services import unit_create
 from qorgau.core import clock
 from qorgau.core.models import AuditEvent, District, Region
+from qorgau.monitoring.geometry import offset
 from qorgau.monitoring.models import Alert, AlertStatus, ConditionKind
 from tests.conftest import sign_in
-from tests.monitoring.conftest import FAR, HOME, offset
+from tests.monitoring.conftest import FAR, HOME
 from tests.monitoring.support_e import her_ping, his_ping, raise_alert
 
 HER_NOW = offset(HOME, north_m=30.0, east_m=-20.0)  # she is at home

@@ -16,10 +16,11 @@ from qorgau.accounts.roles import Role
 from qorgau.accounts.tokens import machine_token_issue
 from qorgau.core import clock
 from qorgau.monitoring import ingest, simulator
+from qorgau.monitoring.geometry import haversine_m, offset
 from qorgau.monitoring.models import Alert, Assignment, Device, Ping, Zone
 from qorgau.monitoring.simulator import MIXED_CYCLE, SimSet, plan
 from qorgau.orders.services import order_issue, order_serve
-from tests.monitoring.conftest import HOME, offset
+from tests.monitoring.conftest import HOME
 from tests.monitoring.mqtt_fixtures import *  # noqa: F403 - the broker fixtures
 from tests.monitoring.mqtt_fixtures import Collector, wait_until
 from tests.monitoring.test_http_ingest import URL
@@ -29,9 +30,7 @@ NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 
 
 def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
-    p1, p2 = math.radians(a[0]), math.radians(b[0])
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b[1] - a[1]) / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+    return haversine_m(a[0], a[1], b[0], b[1])
 
 
 def _sets(scenarios: list[str]) -> list[SimSet]:

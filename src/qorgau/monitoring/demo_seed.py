@@ -25,18 +25,13 @@ from qorgau.cases.models import Case
 from qorgau.core import clock
 from qorgau.monitoring import alerts
 from qorgau.monitoring.devices import assignment_end, assignment_start, device_register
+from qorgau.monitoring.geometry import offset
 from qorgau.monitoring.models import Alert, ConditionKind, Device, Episode, Ping
 from qorgau.monitoring.zones import zone_create
 from qorgau.orders.models import SERVED_STATUSES, Order
 
 # Synthetic homes in Almaty (no real address): a few hundred metres apart, well inside the city.
 HOMES = [(43.2380, 76.9120), (43.2555, 76.9290), (43.2210, 76.8610)]
-EARTH_M = 6_371_008.8
-
-
-def _offset(origin: tuple[float, float], north_m: float, east_m: float) -> tuple[float, float]:
-    lat, lon = origin
-    return (lat + math.degrees(north_m / EARTH_M), lon + math.degrees(east_m / (EARTH_M * math.cos(math.radians(lat)))))
 
 
 def _say(stdout: Any, text: str) -> None:
@@ -49,7 +44,7 @@ def _track(device: Device, start: dt.datetime, end: dt.datetime, home: tuple[flo
     rows, n, at = [], 0, start
     while at <= end:
         if victim:
-            lat, lon = _offset(home, 30 * math.sin(n / 5), 30 * math.cos(n / 5))
+            lat, lon = offset(home, 30 * math.sin(n / 5), 30 * math.cos(n / 5))
             rows.append(Ping(device=device, seq=seq0 + n, ts=at, received_at=at + dt.timedelta(seconds=2), position=f"{lat:.6f},{lon:.6f}",
                              accuracy_m=12.0, battery=max(20, 95 - n)))
         else:
@@ -59,7 +54,7 @@ def _track(device: Device, start: dt.datetime, end: dt.datetime, home: tuple[flo
             f = min(step / 12, 1.0) if leg % 2 == 0 else max(1 - step / 12, 0.0)
             north = 2100 * (1 - f) + 300 * f
             east = 2100 * (1 - min(2 * f, 1.0)) - 4000 * max(2 * f - 1, 0.0)
-            lat, lon = _offset(home, north + 15 * math.sin(n * 1.7), east + 15 * math.cos(n * 2.3))
+            lat, lon = offset(home, north + 15 * math.sin(n * 1.7), east + 15 * math.cos(n * 2.3))
             rows.append(Ping(device=device, seq=seq0 + n, ts=at, received_at=at + dt.timedelta(seconds=2), lat=lat, lon=lon,
                              accuracy_m=8.0, battery=max(20, 90 - n), strap_ok=True))
         n += 1

@@ -29,6 +29,7 @@ from qorgau.core.audit import audit_record
 from qorgau.core.models import AuditAction
 from qorgau.monitoring import alerts, messages
 from qorgau.monitoring.engine import Decision, Engine, EngineConfig, PingArrays
+from qorgau.monitoring.geometry import haversine_m
 from qorgau.monitoring.models import Assignment, ConditionKind, Device, Episode, Ping, RejectCount
 from qorgau.monitoring.topology import ShardState, epoch_to_datetime, shard_stamp, shard_state_load
 
@@ -241,11 +242,6 @@ def _pings_insert(rows: list[tuple[int, dict[str, Any]]], received_at: dt.dateti
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)  # noqa: S608
 
 
-def _haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(a)))
-
 
 class ShardProcessor:
     """One virtual shard's engine, loaded from the database and kept in step with it."""
@@ -436,7 +432,7 @@ class ShardProcessor:
             a, b = self.engine.last_fix(pair.offender_device), self.engine.last_fix(pair.victim_device)
             if a is None or b is None:
                 continue
-            distance = _haversine_m(a.lat, a.lon, b.lat, b.lon)
+            distance = haversine_m(a.lat, a.lon, b.lat, b.lon)
             if closest is None or distance < closest:
                 Episode.objects.filter(pk=pk).update(min_distance_m=distance)
 

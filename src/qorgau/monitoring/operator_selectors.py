@@ -11,7 +11,6 @@ alert at a time, through the mask layer and with an audited read.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -23,10 +22,9 @@ from qorgau.accounts.access import viewer_for
 from qorgau.accounts.masks import Relation, Scope, Viewer
 from qorgau.accounts.models import User
 from qorgau.core import clock
-from qorgau.core.audit import audit_record
-from qorgau.core.models import AuditAction
 from qorgau.monitoring import permissions
-from qorgau.monitoring.models import Alert, AlertStatus, Assignment, Device, DeviceKind, Ping, Wearer, Zone
+from qorgau.monitoring.models import Alert, AlertStatus, Assignment, Device, DeviceKind, Ping, Wearer
+from qorgau.monitoring.selectors import her_whereabouts
 
 # Resolved alerts stay on the list this long, so the operator sees what was just closed.
 RECENT_RESOLVED = dt.timedelta(hours=12)
@@ -207,24 +205,12 @@ def alert_map(actor: User, alert: Alert, *, request: HttpRequest | None = None) 
         "zones": [],
         "hidden": True,
     }
-    if alert.case_id is None or not permissions.may_see_zones(alert_viewer(actor, alert)):
+    hers = her_whereabouts(actor, alert, alert_viewer(actor, alert), request=request)
+    if hers is None:
         return data
     data["hidden"] = False
-    data["victim"] = _her_position(alert.case_id)
-    zones = Zone.objects.filter(case_id=alert.case_id, ended_at__isnull=True).order_by("pk")
-    data["zones"] = [{"id": z.pk, "place": z.place, "place_label": str(z.get_place_display()), "shape": z.shape,
-                      "geometry": json.loads(z.geometry)} for z in zones]
-    audit_record(actor=actor, action=AuditAction.READ, target_type="monitoring_whereabouts", target_id=alert.case_id,
-                 count=len(data["zones"]) + (1 if data["victim"] else 0), request=request)
+    if hers.position is not None:
+        data["victim"] = {"lat": hers.position[0], "lon": hers.position[1], "ts": hers.position_at.isoformat()}
+    data["zones"] = [{"id": z.pk, "place": z.place, "place_label": str(z.get_place_display()), "shape": z.shape, "geometry": geometry}
+                     for z, geometry in hers.zones]
     return data
-
-
-def _her_position(case_id: int) -> dict[str, Any] | None:
-    """Her device's last position on the alert's case (the position is encrypted, so blanks are
-    skipped here rather than filtered in SQL)."""
-    hers = Assignment.objects.filter(case_id=case_id, wearer=Wearer.VICTIM).values("device_id")
-    for ping in Ping.objects.filter(device_id__in=hers, device__kind=DeviceKind.VICTIM).order_by("-ts", "-seq")[:20]:
-        if ping.position:
-            lat, lon = (float(x) for x in ping.position.split(","))
-            return {"lat": lat, "lon": lon, "ts": ping.ts.isoformat()}
-    return None

@@ -135,7 +135,8 @@ def her_whereabouts(actor: User, alert: Alert, viewer: Viewer, *, request: HttpR
         lat, lon = (float(x) for x in ping.position.split(","))
         position = (lat, lon)
     zones = [(z, zone_geometry(z)) for z in Zone.objects.filter(case_id=alert.case_id, ended_at__isnull=True).order_by("pk")]
-    audit_record(actor=actor, action=AuditAction.READ, target_type="monitoring_whereabouts", target_id=alert.case_id, request=request)
+    audit_record(actor=actor, action=AuditAction.READ, target_type="monitoring_whereabouts", target_id=alert.case_id,
+                 count=len(zones) + (1 if position else 0), request=request)
     return HerWhereabouts(position, ping.ts if ping else None, zones)
 
 

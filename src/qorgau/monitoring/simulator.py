@@ -14,7 +14,6 @@ work 6 km north-west — so on a quiet day he never comes within 4 km of her or 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import random
 import time
 from collections import Counter
@@ -23,9 +22,10 @@ from dataclasses import dataclass, field
 from secrets import token_urlsafe
 from typing import Any
 
+from qorgau.monitoring.geometry import offset
+
 SCENARIOS = ("quiet", "approach", "zone", "tamper", "battery", "silent")
 MIXED_CYCLE = ("quiet", "approach", "quiet", "zone", "tamper", "quiet", "battery", "silent")
-EARTH_M = 6_371_008.8
 
 # What each scenario raises in the engine (no_signal comes from the sweep, once the device has been
 # silent for NO_SIGNAL_MINUTES of real time, so it is listed apart).
@@ -39,10 +39,6 @@ EXPECTED = {
 }
 EXPECTED_AFTER_SWEEP = {"silent": {"no_signal": 1}}
 
-
-def offset(origin: tuple[float, float], north_m: float = 0.0, east_m: float = 0.0) -> tuple[float, float]:
-    lat, lon = origin
-    return (lat + math.degrees(north_m / EARTH_M), lon + math.degrees(east_m / (EARTH_M * math.cos(math.radians(lat)))))
 
 
 def _lerp(a: tuple[float, float], b: tuple[float, float], f: float) -> tuple[float, float]:
