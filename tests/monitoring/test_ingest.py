@@ -385,3 +385,27 @@ def test_a_device_assigned_a_moment_ago_is_routed_at_once(monitored, monitoring_
     ping = make_ping(second.bracelet, 1, at(0), FAR)
     assert route([ping]) == {9: [ping]}
     assert not RejectCount.objects.exists()
+
+
+def test_replay_check_asks_the_database_only_about_doubtful_pings(monitored):
+    """Above a device's highest stored seq a ping cannot be a replay: a steady stream is stored with no
+    lookup of earlier pings; a late ping below the mark is looked up and kept; a repeat is refused, also
+    by a processor rebuilt from the database."""
+    from django.test.utils import CaptureQueriesContext
+
+    def lookups(ctx: CaptureQueriesContext) -> int:
+        return sum(1 for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT") and "monitoring_ping" in q["sql"])
+
+    processor = ShardProcessor(0)
+    with clock.frozen(NOW):
+        processor.process([make_ping(monitored.bracelet, seq, at(10 * seq), FAR) for seq in (1, 2, 5)], received_at=NOW)
+        with CaptureQueriesContext(connection) as steady:
+            result = processor.process([make_ping(monitored.bracelet, seq, at(10 * seq), FAR) for seq in (6, 7)], received_at=NOW)
+        assert result.accepted == 2 and lookups(steady) == 0
+        with CaptureQueriesContext(connection) as late:
+            result = processor.process([make_ping(monitored.bracelet, seq, at(10 * seq), FAR) for seq in (3, 6)], received_at=NOW)
+        assert (result.accepted, result.replayed) == (1, 1) and lookups(late) == 1
+        rebuilt = ShardProcessor(0)
+        result = rebuilt.process([make_ping(monitored.bracelet, seq, at(10 * seq), FAR) for seq in (2, 7, 8)], received_at=NOW)
+    assert (result.accepted, result.replayed) == (1, 2)
+    assert sorted(Ping.objects.filter(device=monitored.bracelet).values_list("seq", flat=True)) == [1, 2, 3, 5, 6, 7, 8]

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Count, F, Max, Sum
+from django.db.models import Count, F, Max, OuterRef, Subquery, Sum
 
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
@@ -216,22 +216,25 @@ def _pings_insert(rows: list[tuple[int, dict[str, Any]]], received_at: dt.dateti
     table = ops.quote_name(Ping._meta.db_table)
     column_of = {f.name: f.column for f in Ping._meta.concrete_fields}
     columns = ", ".join(ops.quote_name(column_of[name]) for name in _PING_COLUMNS)
-    values = []
-    received = received_at if connection.vendor == "postgresql" else ops.adapt_datetimefield_value(received_at)
+    pg = connection.vendor == "postgresql"
+    # SQLite keeps a datetime as Django writes it: naive UTC in ``str`` form (what
+    # ``adapt_datetimefield_value`` returns for an aware UTC value, without its per-call overhead).
+    received = received_at if pg else ops.adapt_datetimefield_value(received_at)
     # An offender's ping has no position, but the column holds an encrypted empty string like any
     # row the ORM writes; one ciphertext copied to each row (copying is not nonce reuse).
     empty = position.get_db_prep_save("", connection)
+    values = []
     for d, p in rows:
         victim = d in victims
         ts = epoch_to_datetime(p["ts"])
         values.append((
-            d, p["seq"], ts if connection.vendor == "postgresql" else ops.adapt_datetimefield_value(ts), received,
+            d, p["seq"], ts if pg else str(ts.replace(tzinfo=None)), received,
             None if victim else p["lat"], None if victim else p["lon"],
             position.get_db_prep_save(f"{p['lat']:.6f},{p['lon']:.6f}", connection) if victim else empty,
             p["accuracy"], None if p["battery"] is None else round(p["battery"]), p["strap_ok"], p["phone_ok"],
         ))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if pg:
             # psycopg parses a multi-row INSERT's placeholders slower than COPY sends the rows, and
             # its executemany is a round trip per row.
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
@@ -254,6 +257,9 @@ class ShardProcessor:
         self.engine: Engine
         self.checked = -math.inf
         self.stale = False
+        # Per device, the highest seq stored: a ping above it cannot be a replay, so only pings at or
+        # below it (late or repeated ones) are looked up. Filled lazily, cleared on every rebuild.
+        self.high: dict[int, int] = {}
         self.reload()
 
     def reload(self) -> None:
@@ -263,6 +269,7 @@ class ShardProcessor:
         self.engine.restore(self.state.open_subjects, self.state.fixes)
         self.checked = time.monotonic()
         self.stale = False
+        self.high = {}
 
     def refresh(self, *, force: bool = False) -> bool:
         """Take up assignment and zone changes (at most every STAMP_EVERY_SECONDS); True if it did."""
@@ -317,17 +324,7 @@ class ShardProcessor:
             seen.add(key)
             rows.append((pk, ping))
         if rows:
-            stored = set(
-                Ping.objects.filter(device_id__in={d for d, _p in rows}, seq__in={p["seq"] for _d, p in rows}).values_list("device_id", "seq")
-            )
-            if stored:
-                fresh = []
-                for d, p in rows:
-                    if (d, p["seq"]) in stored:
-                        refused[(messages.REPLAYED, p["device"])] += 1
-                    else:
-                        fresh.append((d, p))
-                rows = fresh
+            rows = self._fresh(rows, refused)
         for (reason, _serial), n in refused.items():
             result.rejected[reason] += n
         result.replayed = result.rejected.get(messages.REPLAYED, 0)
@@ -342,6 +339,32 @@ class ShardProcessor:
         self._closest(rows)
         audit_record(actor=None, action=AuditAction.WRITE, target_type="monitoring_shard", target_id=self.shard, count=len(rows))
         return result
+
+    def _fresh(self, rows: list[tuple[int, dict[str, Any]]], refused: Counter[tuple[str, str]]) -> list[tuple[int, dict[str, Any]]]:
+        """Drop pings already stored. The database is asked only about devices seen for the first time
+        since the last rebuild (their highest seq, one index probe each) and about pings at or below a
+        device's highest stored seq; a steady stream of new pings costs no query at all."""
+        high = self.high
+        unknown = {d for d, _p in rows if d not in high}
+        if unknown:
+            last = Ping.objects.filter(device_id=OuterRef("pk")).order_by("-seq").values("seq")[:1]
+            for pk, top in Device.objects.filter(pk__in=unknown).annotate(top=Subquery(last)).values_list("pk", "top"):
+                high[pk] = -1 if top is None else top
+        doubtful = [(d, p["seq"]) for d, p in rows if p["seq"] <= high[d]]
+        stored: set[tuple[int, int]] = set()
+        if doubtful:
+            stored = set(
+                Ping.objects.filter(device_id__in={d for d, _s in doubtful}, seq__in={q for _d, q in doubtful}).values_list("device_id", "seq")
+            )
+        fresh = []
+        for d, p in rows:
+            if (d, p["seq"]) in stored:
+                refused[(messages.REPLAYED, p["device"])] += 1
+            else:
+                fresh.append((d, p))
+                if p["seq"] > high[d]:
+                    high[d] = p["seq"]
+        return fresh
 
     def _signal_back(self, rows: list[tuple[int, dict[str, Any]]]) -> int:
         """A device that pings again ends its no-signal episode, at its earliest new ping."""

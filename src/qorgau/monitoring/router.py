@@ -148,8 +148,7 @@ class Router:
         for attempt in range(5):
             try:
                 began = time.perf_counter()
-                with self.db_lock:
-                    self.handle(items)
+                self.handle(items)
                 self.stats.busy_seconds += time.perf_counter() - began
                 return
             except Exception:
@@ -165,7 +164,10 @@ class Router:
         mqtt.connect_wait(self.sub, self.endpoint)
 
     def handle(self, items: list[_Incoming]) -> None:
-        close_old_connections()
+        """Parse, route by shard and republish. Only the registry lookup and the reject counts touch
+        the database, so only they hold ``db_lock``: parsing and publishing overlap the monitor."""
+        with self.db_lock:
+            close_old_connections()
         from qorgau.monitoring.ingest import future_slack, rejects_record, route
 
         slack = future_slack()
@@ -178,7 +180,9 @@ class Router:
             refused.update(parsed.refused)
             if not parsed.pings:
                 continue
-            for shard, shard_pings in route(parsed.pings).items():
+            with self.db_lock:
+                routed = route(parsed.pings)
+            for shard, shard_pings in routed.items():
                 by_shard[shard].extend(shard_pings)
                 # A batch carries its earliest arrival, so latency is measured from the first receipt.
                 received[shard] = min(received.get(shard, item.received_at), item.received_at)
@@ -186,7 +190,8 @@ class Router:
         if refused:
             for (reason, _serial), n in refused.items():
                 self.stats.rejected[reason] += n
-            rejects_record(refused)
+            with self.db_lock:
+                rejects_record(refused)
         out: list[tuple[str, bytes]] = []
         for shard, shard_pings in sorted(by_shard.items()):
             for start in range(0, len(shard_pings), self.max_pings):
