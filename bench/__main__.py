@@ -5,7 +5,9 @@ against a plain insert, audit sealing against an in-memory HMAC chain, and a sig
 against Django's own empty endpoint, all in one process on an SQLite test database. Person
 matching (issue 4): precision, recall and F1 on a generated labelled set beside Splink and
 recordlinkage, and the engine against a large registry (``bench.registry_scale``). Risk assessment
-(issue 5): the reassessment queue and the registry pre-fill (``bench.risk``).
+(issue 5): the reassessment queue and the registry pre-fill (``bench.risk``). Analytics (issue 9):
+the dashboards on ten years of reports against a plain aggregate query (``bench.analytics_dashboard``);
+the scenario model and its page (``bench.scenarios``).
 """
 
 from __future__ import annotations
@@ -168,6 +170,17 @@ def run(report: Report) -> None:
 
     monitoring_engine.run(report)
     monitoring_mqtt.run(report)
+    # Issue 9: the scenario model against numpy's own draws of its inputs and against a per-draw loop,
+    # then the scenario page as the demo analyst against /healthz.
+    from bench import scenarios
+
+    analyst = User.objects.filter(username="analyst").first()
+    scenarios.run(report, client=sign_in(Client(), analyst) if analyst is not None else None)
+    # Issue 9: the analytics dashboards on ten years of synthetic reports (QORGAU_BENCH_ANALYTICS_REPORTS;
+    # default 1,000,000 on PostgreSQL, 200,000 on SQLite), each in a database of its own.
+    from bench import analytics_dashboard
+
+    analytics_dashboard.run(report, database_kind=os.environ.get("QORGAU_BENCH_DATABASES", "both"))
     # Issue 4: accuracy of person matching beside Splink and recordlinkage (in memory), then the
     # engine against a registry of QORGAU_BENCH_PEOPLE records (default 1,000,000) on SQLite and
     # PostgreSQL, and batch de-duplication.

@@ -179,6 +179,7 @@ MATRIX: dict[str, list[Check]] = {
 
 # Each area of the risk app keeps its rows beside its tests; they join the one matrix here.
 from tests.accounts import matrix_notifications  # noqa: E402
+from tests.analytics import matrix_dashboard, matrix_note, matrix_scenarios, matrix_strategy  # noqa: E402
 from tests.conferences import matrix as matrix_conferences  # noqa: E402
 from tests.intake import matrix as matrix_intake  # noqa: E402
 from tests.monitoring import matrix as matrix_monitoring  # noqa: E402
@@ -197,3 +198,5 @@ for _area in (matrix_assess, matrix_safety_plan, matrix_validation, matrix_order
               matrix_conferences, matrix_protocol_admin, matrix_training, matrix_shelters, matrix_public,
               matrix_support, matrix_programmes, matrix_intake, matrix_monitoring):
     MATRIX.update(_area.ROWS)
+for _rows in (matrix_dashboard.DASHBOARD_ROWS, matrix_strategy.STRATEGY_ROWS, matrix_scenarios.SCENARIO_ROWS, matrix_note.NOTE_ROWS):
+    MATRIX.update(_rows)

@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from qorgau.accounts.api import machine_router
 from qorgau.accounts.api import router as accounts_router
+from qorgau.analytics.api import router as analytics_router
 from qorgau.cases.api import router as cases_router
 from qorgau.core.api import router as reference_router
 from qorgau.core.audit import audit_denied
@@ -43,6 +44,7 @@ api.add_router("/", support_router)
 api.add_router("/", programmes_router)
 api.add_router("/", intake_router)
 api.add_router("/", monitoring_router)
+api.add_router("/", analytics_router)
 
 
 @api.exception_handler(QorgauError)

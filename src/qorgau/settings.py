@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "qorgau.programmes",
     "qorgau.intake",
     "qorgau.monitoring",
+    "qorgau.analytics",
     "qorgau.demo",
 ]
 
@@ -191,6 +192,8 @@ CONTENT_SECURITY_POLICY = {
 # --- languages and time ---------------------------------------------------------------------------
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
+# Django has no Kazakh number formats; ours (qorgau/formats/kk) group thousands as Russian does.
+FORMAT_MODULE_PATH = ["qorgau.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

@@ -16,6 +16,7 @@ urlpatterns = [
     path("programmes/", include("qorgau.programmes.urls")),
     path("intake/", include("qorgau.intake.urls")),
     path("monitoring/", include("qorgau.monitoring.urls")),
+    path("analytics/", include("qorgau.analytics.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
 ]

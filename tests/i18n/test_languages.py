@@ -463,6 +463,10 @@ PAGES: dict[str, tuple[int, Callable[[Walker, str], object]]] = {
 # Pages of later areas live in their own modules (each exports PAGES of the same shape; a page
 # function may import helpers such as ``_case_id`` from this module inside its body).
 from tests.i18n import (  # noqa: E402
+    pages_analytics_dashboard,
+    pages_analytics_note,
+    pages_analytics_scenarios,
+    pages_analytics_strategy,
     pages_conferences,
     pages_court,
     pages_intake,
@@ -477,7 +481,8 @@ from tests.i18n import (  # noqa: E402
 )
 
 for _area in (pages_conferences, pages_court, pages_notifications, pages_protocol_admin, pages_public, pages_shelters, pages_training,
-              pages_support, pages_programmes, pages_intake, pages_monitoring):
+              pages_support, pages_programmes, pages_intake, pages_monitoring, pages_analytics_dashboard, pages_analytics_strategy,
+              pages_analytics_scenarios, pages_analytics_note):
     PAGES.update(_area.PAGES)
 
 

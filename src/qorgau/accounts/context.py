@@ -35,6 +35,7 @@ MENU = [
     (Capability.COURT_DECISIONS, "orders:docket", _("Court docket")),
     (Capability.RUN_CONFERENCES, "protocols:conferences", _("Case conferences")),
     (Capability.SUPERVISE_UNIT, "training:unit", _("Training")),
+    (Capability.VIEW_AGGREGATES, "analytics:dashboard", _("Analytics")),
     (Capability.VIEW_AGGREGATES, "training:coverage", _("Training coverage")),
     (Capability.VIEW_AGGREGATES, "shelters:coverage", _("Shelter coverage")),
     (Capability.PLACE_IN_SHELTER, "shelters:coverage", _("Shelter coverage")),

@@ -43,6 +43,7 @@ class Capability(models.TextChoices):
     RUN_PROGRAMMES = "run_programmes", _("Run offender programmes")
     MONITOR_DEVICES = "monitor_devices", _("Watch monitoring alerts")
     VIEW_AGGREGATES = "view_aggregates", _("See aggregated statistics")
+    MANAGE_STRATEGY = "manage_strategy", _("Enter the national strategy: measures, financing, campaigns, grants")
     REVIEW_MATCHES = "review_matches", _("Review uncertain person matches")
     RUN_CONFERENCES = "run_conferences", _("Propose and run case conferences")
     OVERSEE_RESTRICTED = "oversee_restricted", _("See restricted cases")
@@ -67,7 +68,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.PROBATION_OFFICER: frozenset({C.WORK_CASES, C.RUN_PROGRAMMES, C.USE_API}),
     Role.PROGRAMME_PROVIDER: frozenset({C.RUN_PROGRAMMES, C.USE_API}),
     Role.MONITORING_OPERATOR: frozenset({C.MONITOR_DEVICES, C.USE_API}),
-    Role.ANALYST: frozenset({C.VIEW_AGGREGATES, C.USE_API}),
+    Role.ANALYST: frozenset({C.VIEW_AGGREGATES, C.MANAGE_STRATEGY, C.USE_API}),
     Role.DQ_REVIEWER: frozenset({C.REVIEW_MATCHES, C.USE_API}),
     Role.PLACEMENT_COORDINATOR: frozenset(_FRONT_LINE | {C.PLACE_IN_SHELTER, C.SUPPORT_VICTIMS, C.ASSESS_RISK}),
     Role.CONFERENCE_COORDINATOR: frozenset(_FRONT_LINE | {C.RUN_CONFERENCES}),

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import itertools
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -86,6 +87,16 @@ SENTENCE = (
 HELD_OUTCOME = "Дело о нарушении защитного предписания рассмотрено; установлены особые требования на 3 месяца."
 CRIMINAL_ARTICLE = "ст. 108-1 ч. 1 УК РК"
 DECISION_ARTICLE = "ст. 461 ч. 1 КоАП РК"
+# A small share of the criminal cases are the gravest: murder (~1%) and intentional grave harm (~3%),
+# so the analytics' deaths and grave harm are not empty (qorgau.analytics.articles).
+MURDER_ARTICLE = "ст. 99 ч. 1 УК РК"
+GRAVE_HARM_ARTICLE = "ст. 106 ч. 1 УК РК"
+
+
+def criminal_article(case_number: str) -> str:
+    """The article of a demo criminal case, drawn from a generator seeded by the case (reproducible)."""
+    draw = random.Random(f"criminal-article:{case_number}").random()  # noqa: S311 - synthetic demo data
+    return MURDER_ARTICLE if draw < 0.01 else GRAVE_HARM_ARTICLE if draw < 0.04 else CRIMINAL_ARTICLE
 
 
 @dataclass
@@ -284,7 +295,8 @@ class Seeder:
     def register_criminal(self, story: Story) -> None:
         day = clock.local(clock.now(), self.zone).date()
         number = f"{day:%y}75110310{story.case.pk % 100000:05d}"  # ERDR-style: 15 digits
-        story.criminal = criminal_case_record(actor=self.inspector, case=story.case, number=number, registered_on=day, article=CRIMINAL_ARTICLE)
+        story.criminal = criminal_case_record(actor=self.inspector, case=story.case, number=number, registered_on=day,
+                                                article=criminal_article(story.case.number))
         self.counts.criminal_cases += 1
 
     def criminal_to_court(self, story: Story) -> None:

@@ -146,10 +146,12 @@ def _programmes_overdue() -> dict[str, int]:
 def sweep() -> dict[str, int]:
     """One pass: escalate overdue tasks, then the orders app's deadlines, propose case conferences,
     release lapsed bed holds, mark programmes past their deadline, and raise and escalate monitoring
-    alerts (silent devices; alerts nobody acknowledged) and prune raw pings past their retention. Safe to run twice."""
+    alerts (silent devices; alerts nobody acknowledged) and prune raw pings past their retention, and
+    bring the analytics tallies up to date (cheap when nothing changed). Safe to run twice."""
     counts = {"escalated": escalate_overdue()}
     parts = (("orders", _orders_due), ("orders", lambda: {"order_expiring": orders_expiring()}), ("conferences", _conferences_due),
-             ("shelters", _holds_lapsed), ("programmes", _programmes_overdue), ("monitoring", _monitoring_due))
+             ("shelters", _holds_lapsed), ("programmes", _programmes_overdue), ("monitoring", _monitoring_due),
+             ("analytics", _analytics_tallies))
     for name, part in parts:
         try:
             with transaction.atomic():  # a failing part must not stop the others or undo escalations
@@ -166,3 +168,9 @@ def _monitoring_due() -> dict[str, int]:
 
     return {"devices_silent": episodes_silent_raise(), "alerts_late": episodes_unalerted_raise(),
             "alerts_escalated": alerts_escalate_due(), "pings_pruned": pings_prune()}
+
+
+def _analytics_tallies() -> dict[str, int]:
+    from qorgau.analytics.refresh import tallies_sweep
+
+    return tallies_sweep()

@@ -5,6 +5,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
+from qorgau.accounts.models import User
+from qorgau.analytics.demo_strategy import strategy_demo
+from qorgau.analytics.refresh import tallies_refresh
 from qorgau.core import clock
 from qorgau.demo.conferences import conferences_seed
 from qorgau.demo.intake import intake_seed
@@ -90,3 +93,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Case conferences: {conferences['proposed']} proposed by the rules, {conferences['held']} held with decisions."
             )
+            # The analysts' figures: tallies of everything above, then the strategy, whose baselines are the
+            # demo data's own 2024 figures.
+            started = clock.now()
+            refreshed = tallies_refresh(full=True)
+            self.stdout.write(
+                f"Analytics: {refreshed.rows} tally rows over {refreshed.months} months "
+                f"in {(clock.now() - started).total_seconds():.1f} s."
+            )
+            self.stdout.write(strategy_demo(User.objects.get(username="analyst")))
