@@ -17,6 +17,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from qorgau.accounts.forms import ERRORS
 from qorgau.analytics.filters import Filters, filters_default, filters_parse, filters_query
 from qorgau.analytics.indicators import FORMS, GROUPS, INDICATORS
 from qorgau.core.errors import Invalid
@@ -49,9 +50,10 @@ class DashboardForm(forms.Form):
     district = forms.CharField(label=_("district"), required=False, max_length=9, widget=forms.Select)
     urban = forms.CharField(label=_("settlement"), required=False, max_length=5, widget=forms.Select)
     breakdown = forms.CharField(label=_("breakdown"), required=False, max_length=40, widget=forms.Select)
-    indicator = forms.ChoiceField(label=_("indicator for the chart and the map"), required=False)
+    # Our own wording: Django's echoes the value typed, which may be in any language.
+    indicator = forms.ChoiceField(label=_("indicator for the chart and the map"), required=False, error_messages=ERRORS)
     show = forms.MultipleChoiceField(
-        label=_("columns of the table"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("columns of the table"), required=False, widget=forms.CheckboxSelectMultiple, error_messages=ERRORS
     )
 
     def __init__(self, data: QueryDict, **kwargs: object) -> None:

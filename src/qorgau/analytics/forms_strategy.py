@@ -94,7 +94,7 @@ class _Versioned(forms.Form):
 
 class MeasureForm(_Versioned):
     code = forms.CharField(
-        label=_("code"), max_length=32, help_text=_("A short Latin identifier, for example prevent-schools.")
+        label=_("code"), max_length=32, help_text=_("A short identifier: Latin letters, digits and hyphens.")
     )
     area = forms.ChoiceField(label=_("area"), choices=StrategyArea.choices)
     name_kk = forms.CharField(label=_("name in Kazakh"), max_length=200)

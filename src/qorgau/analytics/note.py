@@ -612,8 +612,8 @@ def _socio(ctx: _Context) -> Section:
     )
     corr = Table(
         number=ctx.n.table(),
-        caption=_("Rank correlations (Spearman) between the rate and each factor, with 95 % intervals"),
-        header=(_("Factor"), _("Regions"), _("Rho"), _("95 % interval"), _("What can be said")),
+        caption=_("Rank correlations (Spearman) between the rate and each factor, with 95 per cent intervals"),
+        header=(_("Factor"), _("Regions"), _("Rho"), _("95 per cent interval"), _("What can be said")),
         rows=corr_rows,
         widths=(0.22, 0.11, 0.09, 0.17, 0.41),
         source=_(
@@ -860,7 +860,7 @@ def _methods(ctx: _Context, as_of: str) -> Section:
             ),
             Paragraph(
                 _(
-                    "Spearman's rank correlation over the regions where both values are known, with a 95 % interval by Fisher's "
+                    "Spearman's rank correlation over the regions where both values are known, with a 95 per cent interval by Fisher's "
                     "z-transformation. With 20 regions or fewer the intervals are wide; the verdicts say so plainly. The "
                     "published factors refer to other years than the records."
                 ),

@@ -133,17 +133,17 @@ BASE: tuple[Param, ...] = (
     Param(
         "reporting",
         _("Reporting share"),
-        _("% of victims"),
+        _("per cent of victims"),
         5,
         50,
         40,
-        _("The note: the real scale is at least twice the reported one, so at most 50% of victims reach the police."),
+        _("The note: the real scale is at least twice the reported one, so at most half of victims reach the police."),
         scale=PCT,
     ),
     Param(
         "repeat",
         _("Repeat victimisation"),
-        _("% of victims hurt again the next year"),
+        _("per cent of victims hurt again the next year"),
         0,
         80,
         30,
@@ -296,7 +296,7 @@ SCENARIO: tuple[Param, ...] = (
     Param(
         "deterrence",
         _("Deterrence: fewer new victims"),
-        _("% in the first year, then fading"),
+        _("per cent in the first year, then fading"),
         -10,
         30,
         (0, 5, 0),
@@ -320,7 +320,7 @@ SCENARIO: tuple[Param, ...] = (
     Param(
         "repeat_effect",
         _("Fall in repeat victimisation"),
-        _("% of the repeat share"),
+        _("per cent of the repeat share"),
         -20,
         60,
         (0, 5, 25),
