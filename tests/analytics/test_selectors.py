@@ -106,7 +106,10 @@ def test_a_small_region_is_not_broken_down(data, analyst):
 
 
 def test_an_empty_period_says_so(data, analyst):
-    view = dashboard_view(analyst, Filters(dt.date(2020, 1, 1), dt.date(2020, 12, 1)), ["reports"])
+    from django.utils import translation
+
+    with translation.override("en"):
+        view = dashboard_view(analyst, Filters(dt.date(2020, 1, 1), dt.date(2020, 12, 1)), ["reports"])
     assert view.empty and any("No data" in n for n in view.notices)
     assert all(c.value == 0 for _m, c in view.series["reports"])
 

@@ -38,7 +38,7 @@ BASE_YEAR = 2024  # the year of the national figures the model is calibrated to
 SEED = 2024  # a fixed seed: the same assumptions always give the same bands
 LOW, HIGH = 0.10, 0.90  # the band: 10th to 90th percentile
 
-# Published national figures for the base year (shared/reference/README.md; the note).
+# Published national figures for the base year (the reference data's README; the note).
 PUBLISHED: dict[str, float] = {
     "reports": 100_000.0,  # 2024, police (MVD)
     "orders": 72_000.0,  # 2024, police protective orders

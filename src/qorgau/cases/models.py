@@ -90,6 +90,10 @@ class Report(models.Model):
     # The import batch and line it came from, so a re-run of the same file adds nothing.
     import_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
+    class Meta:
+        # The analytics refresh asks "what was registered since the last refresh?" every few minutes.
+        indexes = [models.Index(fields=["registered_at"], name="report_registered_idx")]
+
     def __str__(self) -> str:
         return self.number
 

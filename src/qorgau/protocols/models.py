@@ -189,6 +189,8 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["unit", "status", "due_at"], name="task_queue_idx"),
             models.Index(fields=["status", "due_at"], name="task_sweep_idx"),
+            # The analytics refresh: tasks changed since the last refresh.
+            models.Index(fields=["updated_at"], name="task_updated_idx"),
         ]
 
     def __str__(self) -> str:
