@@ -180,6 +180,30 @@ def _apply(obj: models.Model, values: dict[str, Any]) -> list[str]:
     return changed
 
 
+# Financing lines, campaigns and grants are "recorded" rows: stamped with who recorded them and when,
+# versioned, and audited as one write per save. One place does it for all three.
+RECORDED_EXCLUDE = ["measure", "region", "recorded_by"]
+
+
+def _recorded_save(obj: Financing | Campaign | NgoGrant, *, actor: User, target_type: str, changed: list[str] | None = None) -> None:
+    """Validate, stamp and save a new row (``changed`` None) or an edited one (its changed fields),
+    with its audit row, inside the caller's transaction."""
+    _full_clean(obj, exclude=RECORDED_EXCLUDE)
+    if changed is not None:
+        obj.version += 1
+        obj.recorded_by = actor
+        obj.recorded_at = clock.now()
+    obj.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.WRITE,
+        target_type=target_type,
+        target_id=obj.pk,
+        count=None if changed is None else len(changed),
+        outcome="created" if changed is None else "edited",
+    )
+
+
 # --- measures ------------------------------------------------------------------------------------
 
 
@@ -288,15 +312,7 @@ def financing_create(*, actor: User, measure_id: int, data: FinancingInput) -> F
             recorded_by=actor,
             recorded_at=clock.now(),
         )
-        _full_clean(line, exclude=["measure", "region", "recorded_by"])
-        line.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.WRITE,
-            target_type="strategy_financing",
-            target_id=line.pk,
-            outcome="created",
-        )
+        _recorded_save(line, actor=actor, target_type="strategy_financing")
     return line
 
 
@@ -306,19 +322,7 @@ def financing_update(*, actor: User, financing_id: int, version: int, data: Fina
         line = _locked(Financing, financing_id, version)
         measure = StrategyMeasure.objects.select_for_update().get(pk=line.measure_id)
         changed = _apply(line, _financing_values(data, measure=measure, current=line))
-        _full_clean(line, exclude=["measure", "region", "recorded_by"])
-        line.version += 1
-        line.recorded_by = actor
-        line.recorded_at = clock.now()
-        line.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.WRITE,
-            target_type="strategy_financing",
-            target_id=line.pk,
-            count=len(changed),
-            outcome="edited",
-        )
+        _recorded_save(line, actor=actor, target_type="strategy_financing", changed=changed)
     return line
 
 
@@ -353,15 +357,7 @@ def campaign_create(*, actor: User, data: CampaignInput) -> Campaign:
     _require(actor)
     with transaction.atomic():
         campaign = Campaign(**_campaign_values(data), recorded_by=actor, recorded_at=clock.now())
-        _full_clean(campaign, exclude=["measure", "region", "recorded_by"])
-        campaign.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.WRITE,
-            target_type="strategy_campaign",
-            target_id=campaign.pk,
-            outcome="created",
-        )
+        _recorded_save(campaign, actor=actor, target_type="strategy_campaign")
     return campaign
 
 
@@ -370,19 +366,7 @@ def campaign_update(*, actor: User, campaign_id: int, version: int, data: Campai
     with transaction.atomic():
         campaign = _locked(Campaign, campaign_id, version)
         changed = _apply(campaign, _campaign_values(data))
-        _full_clean(campaign, exclude=["measure", "region", "recorded_by"])
-        campaign.version += 1
-        campaign.recorded_by = actor
-        campaign.recorded_at = clock.now()
-        campaign.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.WRITE,
-            target_type="strategy_campaign",
-            target_id=campaign.pk,
-            count=len(changed),
-            outcome="edited",
-        )
+        _recorded_save(campaign, actor=actor, target_type="strategy_campaign", changed=changed)
     return campaign
 
 
@@ -413,11 +397,7 @@ def grant_create(*, actor: User, data: GrantInput) -> NgoGrant:
     _require(actor)
     with transaction.atomic():
         grant = NgoGrant(**_grant_values(data), recorded_by=actor, recorded_at=clock.now())
-        _full_clean(grant, exclude=["measure", "region", "recorded_by"])
-        grant.save()
-        audit_record(
-            actor=actor, action=AuditAction.WRITE, target_type="strategy_grant", target_id=grant.pk, outcome="created"
-        )
+        _recorded_save(grant, actor=actor, target_type="strategy_grant")
     return grant
 
 
@@ -426,17 +406,5 @@ def grant_update(*, actor: User, grant_id: int, version: int, data: GrantInput) 
     with transaction.atomic():
         grant = _locked(NgoGrant, grant_id, version)
         changed = _apply(grant, _grant_values(data))
-        _full_clean(grant, exclude=["measure", "region", "recorded_by"])
-        grant.version += 1
-        grant.recorded_by = actor
-        grant.recorded_at = clock.now()
-        grant.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.WRITE,
-            target_type="strategy_grant",
-            target_id=grant.pk,
-            count=len(changed),
-            outcome="edited",
-        )
+        _recorded_save(grant, actor=actor, target_type="strategy_grant", changed=changed)
     return grant
