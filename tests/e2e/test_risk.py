@@ -145,7 +145,9 @@ def test_the_validation_report_on_demo_data_and_a_draft_from_its_weights(page, d
     from qorgau.demo.synthetic import generate
     from qorgau.risk.models import InstrumentVersion, VersionStatus
 
-    anchor = clock.now() - timedelta(days=1)
+    # The history's shape depends on the anchor's time of day (which reports fall inside each
+    # follow-up window), so the anchor is yesterday at a fixed hour: the same data at any time of day.
+    anchor = (clock.now() - timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
     with clock.frozen(anchor):
         generate(reports=220, seed=2026, anchor=anchor)
         risk_history(seed=2026)
