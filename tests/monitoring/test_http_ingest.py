@@ -16,7 +16,7 @@ from qorgau.accounts.roles import Role
 from qorgau.accounts.tokens import machine_token_issue
 from qorgau.api import api as project_api
 from qorgau.core import clock
-from qorgau.monitoring import ingest
+from qorgau.monitoring import ingest, messages
 from qorgau.monitoring.api_ingest import ingest_router
 from qorgau.monitoring.geometry import offset
 from qorgau.monitoring.models import Alert, ConditionKind, Ping, RejectCount
@@ -151,11 +151,11 @@ def test_queued_mode_hands_each_shard_its_batch_over_mqtt(client, monitoring_fac
         assert response.status_code == 202
         assert response.json() == {"accepted": 3, "replayed": 0, "rejected": {"unknown_device": 1}, "alerts": 0, "queued": True}
         wait_until(lambda: len(collector.messages) == 2, what="two shard batches")
-        got = {topic: json.loads(payload) for topic, payload in collector.messages}
+        got = {topic: messages.shard_decode(payload, now=NOW.timestamp()) for topic, payload in collector.messages}
         assert sorted(got) == ["qorgau/shard/1", "qorgau/shard/2"]
-        assert [p["device"] for p in got["qorgau/shard/1"]["pings"]] == [first.victim_device.serial]
-        assert [p["device"] for p in got["qorgau/shard/2"]["pings"]] == [first.victim_device.serial, second.bracelet.serial]
-        assert got["qorgau/shard/1"]["received_at"] == NOW.timestamp()
+        assert [p["device"] for p in got["qorgau/shard/1"].pings] == [first.victim_device.serial]
+        assert [p["device"] for p in got["qorgau/shard/2"].pings] == [first.victim_device.serial, second.bracelet.serial]
+        assert got["qorgau/shard/1"].received_at == NOW.timestamp()
         assert Ping.objects.count() == 0  # the monitors store them, not the web process
     finally:
         collector.close()

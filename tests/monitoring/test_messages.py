@@ -117,8 +117,29 @@ def test_topics():
 
 def test_shard_message_round_trips():
     good = validate([ping(seq=i, battery=50, strap_ok=False) for i in range(3)], now=NOW).pings
-    again = parse(messages.shard_message(good, NOW - 1), now=NOW)
-    assert again.pings == good and again.received_at == NOW - 1
+    good += validate([ping(device="VD-7", seq=2**63 - 1, accuracy=0, phone_ok=True, ts=NOW + 300)], now=NOW).pings
+    again = messages.shard_decode(messages.shard_message(good, NOW - 1), now=NOW)
+    assert again.pings == good and again.received_at == NOW - 1 and not again.rejected
+    empty = messages.shard_decode(messages.shard_message([], NOW), now=NOW)
+    assert empty.pings == [] and empty.received_at == NOW
+
+
+def test_a_shard_batch_is_checked_again_and_garbage_is_refused_whole():
+    """Only routers write shard topics, but the monitor checks every value again: a bad one is counted
+    with the reason ``validate`` gives it, the others go through; a payload that is not a shard batch
+    at all raises ValueError (the consumer drops it and counts it malformed)."""
+    good = validate([ping(seq=i) for i in range(4)], now=NOW).pings
+    bad = [dict(good[0], lat=91.0), dict(good[1], ts=NOW + 3600), dict(good[2], device="a/b"), dict(good[3], battery=101.0)]
+    out = messages.shard_decode(messages.shard_message([*bad, *good], NOW), now=NOW)
+    assert out.pings == good
+    assert dict(out.rejected) == {"out_of_range": 2, "future": 1, "malformed": 1}
+    assert out.refused[("malformed", "?")] == 1 and out.refused[("future", good[1]["device"])] == 1
+    legacy = messages.shard_decode(json.dumps({"pings": good, "received_at": NOW - 5}).encode(), now=NOW)  # queued before an upgrade
+    assert legacy.pings == good and legacy.received_at == NOW - 5
+    payload = messages.shard_message(good, NOW)
+    for garbage in (b"", b"{}", json.dumps({"pings": good}).encode(), b"{nope", payload[:-1], payload + b"x", payload[:6]):
+        with pytest.raises(ValueError):
+            messages.shard_decode(garbage, now=NOW)
 
 
 valid_pings = st.fixed_dictionaries(
@@ -162,3 +183,44 @@ def test_nothing_makes_it_raise_and_every_ping_is_accounted_for(items, junk):
     assert len(out.pings) + sum(out.rejected.values()) == len(items)
     garbage = parse(junk, now=NOW)
     assert all(n > 0 for n in garbage.rejected.values()) and (garbage.pings or garbage.rejected or garbage.error == "")
+
+
+def _one_by_one(items, **kw):
+    """What ``validate`` must equal: ``_check`` on each item alone."""
+    out = messages.Parsed()
+    for item in items:
+        reason, ping_ = messages._check(item, kw["now"], messages.DEFAULT_FUTURE_SLACK_SECONDS)
+        if ping_ is None:
+            out.refuse(reason, messages._serial(item) if isinstance(item, dict) else "?")
+        else:
+            out.pings.append(ping_)
+    return out
+
+
+@pytest.mark.parametrize("position", [0, 7, 19])
+def test_a_large_batch_is_checked_in_columns_with_the_same_reasons(position):
+    """From VECTOR_MIN pings on, the batch is checked column by column; each refusal reason of the
+    list above must still come out exactly, wherever the bad ping sits in the batch."""
+    good = [ping(seq=i, accuracy=5.0 if i % 2 else None, battery=50 if i % 3 else None, strap_ok=bool(i % 2)) for i in range(20)]
+    for item, _reason in test_each_refusal_reason.pytestmark[0].args[1]:
+        batch = [*good[:position], item, *good[position:]]
+        got, want = validate(batch, now=NOW), _one_by_one(batch, now=NOW)
+        assert (got.pings, got.rejected, got.refused) == (want.pings, want.rejected, want.refused), item
+
+
+messy_pings = st.one_of(
+    valid_pings,
+    valid_pings.map(lambda p: {**p, "ts": p["ts"] + 10_000}),  # in the future
+    st.fixed_dictionaries({"device": st.just("BR-1"), "seq": st.integers(-5, 5), "ts": st.floats(allow_nan=True) | st.integers(),
+                           "lat": st.floats(-100, 100), "lon": st.floats(-200, 200), "accuracy": st.none() | st.floats(),
+                           "battery": st.none() | st.floats(-10, 110)}),
+    json_values,
+)
+
+
+@settings(max_examples=200)
+@given(st.lists(messy_pings, min_size=messages.VECTOR_MIN, max_size=60))
+def test_column_checks_agree_with_checking_one_by_one(items):
+    got, want = validate(items, now=NOW), _one_by_one(items, now=NOW)
+    assert got.pings == want.pings
+    assert got.rejected == want.rejected and got.refused == want.refused

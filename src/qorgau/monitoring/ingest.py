@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, OuterRef, Subquery, Sum
 
-from qorgau.core import clock
+from qorgau.core import clock, crypto
 from qorgau.core.audit import audit_record
 from qorgau.core.models import AuditAction
 from qorgau.monitoring import alerts, messages
@@ -39,6 +39,8 @@ STAMP_EVERY_SECONDS = 2.0
 UNKNOWN_RECHECK_SECONDS = 0.2
 TECHNICAL_KINDS = frozenset({ConditionKind.TAMPER.value, ConditionKind.LOW_BATTERY.value, ConditionKind.SEPARATION.value})
 INSERT_ROWS = 500
+# Up to this many devices in a batch, their no-signal episodes are looked up by subject; above, by shard.
+SUBJECT_LOOKUP_MAX = 200
 
 
 def _conf() -> Mapping[str, Any]:
@@ -124,17 +126,31 @@ def route_reset() -> None:
     _routes = _RouteTable()
 
 
-def route_refused(pings: list[dict[str, Any]]) -> tuple[dict[int, list[dict[str, Any]]], Counter[tuple[str, str]]]:
-    """``route`` that also returns what it refused, by (reason, serial); the HTTP endpoint reports it
-    to the gateway."""
+def route_due(pings: list[dict[str, Any]]) -> bool:
+    """Whether routing ``pings`` would read the database: the table's stamp is due for a check, or
+    a serial is not in the table (a device assigned a moment ago must not be refused for the next
+    two seconds, so an unknown serial checks the stamp sooner — still rate-limited, so a flood of
+    unknown serials costs one small query per interval)."""
+    since = time.monotonic() - _routes.checked
+    if since >= STAMP_EVERY_SECONDS:
+        return True
+    if since < UNKNOWN_RECHECK_SECONDS:
+        return False
+    table = _routes.shards
+    return any(p.get("device") not in table for p in pings)
+
+
+def route_refresh(pings: list[dict[str, Any]]) -> None:
+    """Bring the table up to date for ``pings`` (a query at most every few seconds; see route_due)."""
     _routes.refresh()
     table = _routes.shards
     if any(not isinstance(p.get("device"), str) or p["device"] not in table for p in pings):
-        # A device assigned a moment ago must not be refused for the next two seconds: an unknown
-        # serial checks the stamp sooner (still rate-limited, so a flood of unknown serials costs
-        # one small query per interval).
         _routes.refresh(every=UNKNOWN_RECHECK_SECONDS)
-        table = _routes.shards
+
+
+def route_split(pings: list[dict[str, Any]]) -> tuple[dict[int, list[dict[str, Any]]], Counter[tuple[str, str]]]:
+    """The shard batches of ``pings`` from the table in memory (no database), and what it refused."""
+    table = _routes.shards
     known = _routes.known
     out: dict[int, list[dict[str, Any]]] = {}
     refused: Counter[tuple[str, str]] = Counter()
@@ -147,6 +163,14 @@ def route_refused(pings: list[dict[str, Any]]) -> tuple[dict[int, list[dict[str,
             continue
         for shard in shards:
             out.setdefault(shard, []).append(ping)
+    return out, refused
+
+
+def route_refused(pings: list[dict[str, Any]]) -> tuple[dict[int, list[dict[str, Any]]], Counter[tuple[str, str]]]:
+    """``route`` that also returns what it refused, by (reason, serial); the HTTP endpoint reports it
+    to the gateway."""
+    route_refresh(pings)
+    out, refused = route_split(pings)
     rejects_record(refused)
     return out, refused
 
@@ -223,14 +247,18 @@ def _pings_insert(rows: list[tuple[int, dict[str, Any]]], received_at: dt.dateti
     # An offender's ping has no position, but the column holds an encrypted empty string like any
     # row the ORM writes; one ciphertext copied to each row (copying is not nonce reuse).
     empty = position.get_db_prep_save("", connection)
+    # The field's own encryption (``EncryptedTextField.get_prep_value`` is ``crypto.encrypt`` with the
+    # column's context), called directly: Django's per-value layers cost more than AES-GCM itself.
+    context = position.crypto_context
+    encrypt = crypto.encrypt
     values = []
     for d, p in rows:
         victim = d in victims
-        ts = epoch_to_datetime(p["ts"])
+        ts = dt.datetime.fromtimestamp(p["ts"], tz=dt.UTC)
         values.append((
             d, p["seq"], ts if pg else str(ts.replace(tzinfo=None)), received,
             None if victim else p["lat"], None if victim else p["lon"],
-            position.get_db_prep_save(f"{p['lat']:.6f},{p['lon']:.6f}", connection) if victim else empty,
+            encrypt(f"{p['lat']:.6f},{p['lon']:.6f}", context=context) if victim else empty,
             p["accuracy"], None if p["battery"] is None else round(p["battery"]), p["strap_ok"], p["phone_ok"],
         ))
     with connection.cursor() as cursor:
@@ -284,17 +312,21 @@ class ShardProcessor:
         self.state = fresh
         return True
 
-    def process(self, pings: list[dict[str, Any]], received_at: dt.datetime) -> IngestResult:
+    def process(
+        self, pings: list[dict[str, Any]], received_at: dt.datetime, *, checked: Counter[tuple[str, str]] | None = None,
+    ) -> IngestResult:
         """Validate, drop replays, store, run the engine, open and close episodes, raise alerts — one
         transaction. Bad pings are counted and skipped, never raised; a database error is raised
-        (the message is then not acknowledged) after the engine is rebuilt from what was committed."""
+        (the message is then not acknowledged) after the engine is rebuilt from what was committed.
+        ``checked``: the pings were validated already (a shard batch, by ``messages.shard_decode``),
+        and these are the refusals it counted."""
         with self.lock:
             if self.stale:  # the last rebuild failed too (the database was down): no batch before it
                 self.reload()
             self.refresh()
             try:
                 with transaction.atomic():
-                    return self._process(pings, received_at)
+                    return self._process(pings, received_at, checked)
             except Exception:
                 # The engine has moved on in memory; what was not committed must be seen again.
                 self.stale = True
@@ -305,9 +337,12 @@ class ShardProcessor:
                     log.exception("monitoring: shard %s could not rebuild now; it will before the next batch", self.shard)
                 raise
 
-    def _process(self, pings: list[dict[str, Any]], received_at: dt.datetime) -> IngestResult:
+    def _process(self, pings: list[dict[str, Any]], received_at: dt.datetime, checked: Counter[tuple[str, str]] | None) -> IngestResult:
         result = IngestResult()
-        parsed = messages.validate(pings, now=clock.now().timestamp(), slack=future_slack())
+        if checked is None:
+            parsed = messages.validate(pings, now=clock.now().timestamp(), slack=future_slack())
+        else:
+            parsed = messages.Parsed(pings=pings, refused=Counter(checked))
         refused = parsed.refused
         serials = self.state.serials
         rows: list[tuple[int, dict[str, Any]]] = []
@@ -345,26 +380,27 @@ class ShardProcessor:
         since the last rebuild (their highest seq, one index probe each) and about pings at or below a
         device's highest stored seq; a steady stream of new pings costs no query at all."""
         high = self.high
-        unknown = {d for d, _p in rows if d not in high}
+        unknown = {d for d, _p in rows}.difference(high)
         if unknown:
             last = Ping.objects.filter(device_id=OuterRef("pk")).order_by("-seq").values("seq")[:1]
             for pk, top in Device.objects.filter(pk__in=unknown).annotate(top=Subquery(last)).values_list("pk", "top"):
                 high[pk] = -1 if top is None else top
         doubtful = [(d, p["seq"]) for d, p in rows if p["seq"] <= high[d]]
-        stored: set[tuple[int, int]] = set()
         if doubtful:
             stored = set(
                 Ping.objects.filter(device_id__in={d for d, _s in doubtful}, seq__in={q for _d, q in doubtful}).values_list("device_id", "seq")
             )
-        fresh = []
+            kept = []
+            for d, p in rows:
+                if (d, p["seq"]) in stored:
+                    refused[(messages.REPLAYED, p["device"])] += 1
+                else:
+                    kept.append((d, p))
+            rows = kept
         for d, p in rows:
-            if (d, p["seq"]) in stored:
-                refused[(messages.REPLAYED, p["device"])] += 1
-            else:
-                fresh.append((d, p))
-                if p["seq"] > high[d]:
-                    high[d] = p["seq"]
-        return fresh
+            if p["seq"] > high[d]:
+                high[d] = p["seq"]
+        return rows
 
     def _signal_back(self, rows: list[tuple[int, dict[str, Any]]]) -> int:
         """A device that pings again ends its no-signal episode, at its earliest new ping."""
@@ -372,11 +408,20 @@ class ShardProcessor:
         for d, p in rows:
             if d not in first or p["ts"] < first[d]:
                 first[d] = p["ts"]
-        subjects = {f"{ConditionKind.NO_SIGNAL.value}:{d}": d for d in first}
+        kind = ConditionKind.NO_SIGNAL.value
+        if len(first) <= SUBJECT_LOOKUP_MAX:
+            silent = Episode.objects.filter(subject__in=[f"{kind}:{d}" for d in first], ended_at__isnull=True)
+        else:
+            # Many devices: the shard's few open no-signal episodes in one query instead of thousands
+            # of subjects. An open episode's set always holds its device (ending an assignment ends
+            # the device's episodes in that set), so its shard receives the device's pings.
+            silent = Episode.objects.filter(offender_set__shard=self.shard, kind=kind, ended_at__isnull=True)
         closed = 0
-        for episode in Episode.objects.filter(subject__in=list(subjects), ended_at__isnull=True):
-            ended = max(epoch_to_datetime(first[subjects[episode.subject]]), episode.started_at)
-            closed += Episode.objects.filter(pk=episode.pk, ended_at__isnull=True).update(ended_at=ended)
+        for pk, device_id, started_at in silent.values_list("pk", "device_id", "started_at"):
+            if device_id not in first:
+                continue
+            ended = max(epoch_to_datetime(first[device_id]), started_at)
+            closed += Episode.objects.filter(pk=pk, ended_at__isnull=True).update(ended_at=ended)
         return closed
 
     def _episodes(self, decisions: list[Decision], received_at: dt.datetime, result: IngestResult) -> None:
@@ -443,11 +488,20 @@ class ShardProcessor:
     def _closest(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
         """Keep the closest distance of open proximity episodes touched by this batch (from the two
         devices' last fixes: cheap, and enough for the operator and the court)."""
-        touched = {d for d, _p in rows}
-        pairs = [p for p in self.state.topology.pairs if p.offender_device in touched or p.victim_device in touched]
-        if not pairs:
+        # Proximity episodes are opened and closed by this shard's engine alone (and restored into it
+        # on a rebuild), so the pairs with an open episode are among those it holds open: almost none.
+        prefix = f"{ConditionKind.PROXIMITY.value}:"
+        open_now = {s for s in self.engine.open_subjects() if s.startswith(prefix)}
+        if not open_now:
             return
-        names = {f"{ConditionKind.PROXIMITY.value}:{p.offender_device}:{p.victim_device}": p for p in pairs}
+        touched = {d for d, _p in rows}
+        names = {
+            name: p for p in self.state.topology.pairs
+            if (p.offender_device in touched or p.victim_device in touched)
+            and (name := f"{prefix}{p.offender_device}:{p.victim_device}") in open_now
+        }
+        if not names:
+            return
         for pk, subject, closest in Episode.objects.filter(subject__in=list(names), ended_at__isnull=True).values_list(
             "pk", "subject", "min_distance_m"
         ):
@@ -495,7 +549,8 @@ def shard_messages(batches: Mapping[int, list[dict[str, Any]]], received_at: dt.
 
 def shard_batch_decode(payload: bytes) -> tuple[list[dict[str, Any]], dt.datetime, Counter[tuple[str, str]]]:
     """A ``qorgau/shard/<n>`` message → its pings and the router's receipt time (the consumer's own
-    clock when the router gave none). Its refusals come back for counting."""
-    parsed = messages.parse(payload, now=clock.now().timestamp(), slack=future_slack())
+    clock when the router gave none). Its refusals come back for counting; ValueError when the
+    payload is not a shard batch."""
+    parsed = messages.shard_decode(payload, now=clock.now().timestamp(), slack=future_slack())
     received = epoch_to_datetime(parsed.received_at) if parsed.received_at is not None else clock.now()
     return parsed.pings, received, parsed.refused

@@ -11,7 +11,6 @@ replay key (device, seq) makes the second delivery a no-op.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 import time
@@ -22,7 +21,8 @@ from typing import Any
 import paho.mqtt.client as paho
 from django.db import close_old_connections, connection
 
-from qorgau.monitoring import leases, mqtt
+from qorgau.core import clock
+from qorgau.monitoring import leases, messages, mqtt
 from qorgau.monitoring.messages import shard_topic
 
 log = logging.getLogger("qorgau.monitoring.monitor")
@@ -81,12 +81,13 @@ class ShardConsumer:
             self._handle(client, msg)
 
     def _handle(self, client: paho.Client, msg: paho.MQTTMessage) -> None:
+        from qorgau.monitoring.ingest import future_slack
+
         try:
-            body = json.loads(msg.payload)
-            pings = body["pings"]
-            received_at = dt.datetime.fromtimestamp(float(body["received_at"]), tz=dt.UTC)
-            if not isinstance(pings, list):
-                raise TypeError("pings is not a list")
+            parsed = messages.shard_decode(bytes(msg.payload), now=clock.now().timestamp(), slack=future_slack())
+            if parsed.received_at is None:
+                raise ValueError("no receipt time")
+            received_at = dt.datetime.fromtimestamp(parsed.received_at, tz=dt.UTC)
         except (ValueError, KeyError, TypeError):
             # Only a router writes here; a batch we cannot read would block the shard for good.
             log.error("shard %d: unreadable batch dropped", self.shard)
@@ -100,7 +101,7 @@ class ShardConsumer:
             close_old_connections()
             began = time.perf_counter()
             try:
-                result = self._processor_get().process(pings, received_at)
+                result = self._processor_get().process(parsed.pings, received_at, checked=parsed.refused)
                 self.busy_seconds += time.perf_counter() - began
             except Exception:
                 log.exception("shard %d: batch failed (attempt %d)", self.shard, attempt + 1)

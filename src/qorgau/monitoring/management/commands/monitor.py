@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 from typing import Any
@@ -22,6 +23,10 @@ class Command(BaseCommand):
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
+        # What is loaded by now (Django, the app registry, settings) lives as long as the process: keep
+        # it out of the cyclic collector's full passes, which every few thousand pings' worth of dicts
+        # would otherwise walk whole (about a tenth of a monitor's time per ping, measured).
+        gc.freeze()
         monitor = Monitor(Endpoint.from_settings(port=options["port"]))
         self.stderr.write(f"monitor {monitor.owner} started")
         monitor.run(stop)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import socket
 import threading
@@ -31,5 +32,9 @@ class Command(BaseCommand):
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
+        # What is loaded by now (Django, the app registry, settings) lives as long as the process: keep
+        # it out of the cyclic collector's full passes, which every few thousand pings' worth of dicts
+        # would otherwise walk whole (about a tenth of a monitor's time per ping, measured).
+        gc.freeze()
         router = run_router(Endpoint.from_settings(port=options["port"]), stop, name=options["name"], shared=options["shared_subscription"])
         self.stderr.write(f"router {router.name} stopped: {router.stats.messages} messages, {router.stats.pings} pings")
