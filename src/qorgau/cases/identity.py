@@ -22,6 +22,7 @@ from qorgau.accounts.masks import Scope
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
 from qorgau.cases.access import grants_in_force
+from qorgau.cases.clusters import cases_of_clusters
 from qorgau.cases.identity_selectors import links_visible_to, reviews_visible_to
 from qorgau.cases.ledger import case_restrict, event_add, grant_add, record_number
 from qorgau.cases.models import (
@@ -130,7 +131,7 @@ def _merge_pair_cases(root: int, actor: User | None) -> list[dict[str, Any]]:
     """Merge the cases that the new cluster makes one pair: the oldest open case carries on."""
     cases = (
         Case.objects.filter(merged_into=None)
-        .filter(Q(victim__cluster_id=root) | Q(offender__cluster_id=root))
+        .filter(cases_of_clusters(either=[root]))
         .select_related("victim", "offender")
         .order_by("opened_at", "id")
     )
@@ -196,7 +197,7 @@ def _rehome(roots: tuple[int, ...], actor: User) -> None:
     opening that case again for the unit that registered the report."""
     cases = (
         Case.objects.filter(merged_into=None)
-        .filter(Q(victim__cluster_id__in=roots) | Q(offender__cluster_id__in=roots))
+        .filter(cases_of_clusters(either=roots))
         .select_related("victim", "offender")
     )
     for case in list(cases):
@@ -265,7 +266,7 @@ def cluster_of(person_id: int) -> int | None:
 def _later_merges(link: PersonLink, root: int | None) -> bool:
     """Whether a later link, of this person or of the other party of one of her cases, merged cases of
     hers: those merges rest on this link (the pair was one only through it), so they go first."""
-    cases = Case.objects.filter(Q(victim__cluster_id=root) | Q(offender__cluster_id=root))
+    cases = Case.objects.filter(cases_of_clusters(either=[root]))
     mine = set(cases.values_list("id", flat=True))
     clusters = {root, *cases.values_list("victim__cluster_id", flat=True), *cases.values_list("offender__cluster_id", flat=True)}
     later = PersonLink.objects.filter(undone_at=None, at__gt=link.at, survivor__cluster_id__in=clusters).exclude(case_merges=[])

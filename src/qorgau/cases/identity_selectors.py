@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
+from qorgau.cases.clusters import cases_of_clusters
 from qorgau.cases.models import Case
 from qorgau.cases.selectors import pair_flags
 from qorgau.core.audit import audit_record
@@ -110,15 +111,19 @@ def registry_check(
     return rows
 
 
-def _restricted_person() -> Exists:
-    return Exists(Case.objects.filter(Q(victim__cluster_id=OuterRef("cluster_id")) | Q(offender__cluster_id=OuterRef("cluster_id")), restricted=True))
+def _restricted_people() -> QuerySet[Person]:
+    """Every record of a person who is victim or offender in a restricted case (few cases: the
+    partial index on restricted cases finds them; no correlated subquery per person)."""
+    restricted = Case.objects.filter(restricted=True)
+    parties = Person.objects.filter(Q(pk__in=restricted.values("victim_id")) | Q(pk__in=restricted.values("offender_id")))
+    return Person.objects.filter(cluster_id__in=parties.values("cluster_id"))
 
 
 def reviews_visible_to(actor: User) -> QuerySet[MatchReview]:
     """Reviews the reviewer may see: none that touch a restricted case, outside oversight (DESIGN §10)."""
     qs = MatchReview.objects.all()
     if not actor.can(Capability.OVERSEE_RESTRICTED):
-        hidden = Person.objects.filter(_restricted_person()).values("pk")
+        hidden = _restricted_people().values("pk")
         qs = qs.exclude(person__in=hidden).exclude(candidate__in=hidden)
     return qs
 
@@ -138,7 +143,7 @@ class Side:
 
 
 def _side(person: Person) -> Side:
-    cases = Case.objects.filter(Q(victim__cluster_id=person.cluster_id) | Q(offender__cluster_id=person.cluster_id), merged_into=None).count()
+    cases = Case.objects.filter(cases_of_clusters(either=[person.cluster_id]), merged_into=None).count()
     return Side(
         full_name=person.full_name or "",
         iin=person.iin or "",
@@ -190,7 +195,7 @@ class LinkRow:
 def links_visible_to(actor: User) -> QuerySet[PersonLink]:
     qs = PersonLink.objects.select_related("merged", "survivor", "by", "undone_by")
     if not actor.can(Capability.OVERSEE_RESTRICTED):
-        hidden = Person.objects.filter(_restricted_person()).values("pk")
+        hidden = _restricted_people().values("pk")
         qs = qs.exclude(merged__in=hidden).exclude(survivor__in=hidden)
     return qs
 

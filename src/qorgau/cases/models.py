@@ -129,6 +129,9 @@ class Case(models.Model):
             models.UniqueConstraint(fields=["victim", "offender"], name="case_one_per_pair"),
             models.CheckConstraint(condition=~Q(victim=F("offender")), name="case_victim_is_not_offender"),
         ]
+        # Restricted cases are few; the review queue and the staff check read them by this index
+        # instead of scanning every case (docs/query-discipline.md).
+        indexes = [models.Index(fields=["id"], condition=Q(restricted=True), name="case_restricted_idx")]
 
     def __str__(self) -> str:
         return self.number

@@ -17,6 +17,7 @@ from qorgau.accounts.masks import FieldRule, Sensitivity, Subject, Viewer, mask
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Role
 from qorgau.cases.access import cases_visible_to, grants_in_force
+from qorgau.cases.clusters import cases_of_clusters, cluster_members
 from qorgau.cases.models import Case, CaseEvent, Grant, Incident, Party, PartyRole, Report
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
@@ -82,7 +83,14 @@ def case_safe_contact(case: Case, viewer: Viewer) -> dict[str, Any] | None:
 
 def case_timeline(case: Case) -> list[CaseEvent]:
     """The case's events, with those of the cases merged into it (both histories are kept)."""
-    return list(CaseEvent.objects.filter(Q(case=case) | Q(case__merged_into=case)).select_related("unit", "report"))
+    return list(CaseEvent.objects.filter(case__in=case_and_merged_ids(case)).select_related("unit", "report"))
+
+
+def case_and_merged_ids(case: Case) -> QuerySet[Case, Any]:
+    """The ids of the case and of the cases merged into it, as a subquery. Filter a related table with
+    ``case__in=`` this, never with ``Q(case=…) | Q(case__merged_into=…)``: an OR across the join makes
+    PostgreSQL scan the whole table (docs/query-discipline.md)."""
+    return Case.objects.filter(Q(pk=case.pk) | Q(merged_into=case)).values("pk")
 
 
 def case_workers(case: Case) -> list[Grant]:
@@ -112,7 +120,7 @@ def pair_history(case: Case) -> PairHistory:
 
 def victim_incidents(victim_cluster: int | None, *, include_restricted: bool = False) -> QuerySet[Incident]:
     """Every incident in which a record of this person is a victim (any offender)."""
-    qs = Incident.objects.filter(parties__role=PartyRole.VICTIM, parties__person__cluster_id=victim_cluster)
+    qs = Incident.objects.filter(parties__role=PartyRole.VICTIM, parties__person_id__in=cluster_members([victim_cluster]))
     if not include_restricted:
         qs = qs.exclude(cases__restricted=True)
     return qs.distinct()
@@ -135,13 +143,14 @@ def pair_repeat_counts(victim_cluster: int | None, offender_cluster: int | None,
     others = Case.objects.filter(restricted=False, merged_into=None)
     if exclude_case is not None:
         others = others.exclude(pk=exclude_case)
+    her, his = cluster_members([victim_cluster]), cluster_members([offender_cluster])
     victims = (
-        others.filter(offender__cluster_id=offender_cluster).exclude(victim__cluster_id=victim_cluster).values("victim__cluster_id").distinct().count()
+        others.filter(offender_id__in=his).exclude(victim_id__in=her).values("victim__cluster_id").distinct().count()
         if offender_cluster
         else 0
     )
     offenders = (
-        others.filter(victim__cluster_id=victim_cluster).exclude(offender__cluster_id=offender_cluster).values("offender__cluster_id").distinct().count()
+        others.filter(victim_id__in=her).exclude(offender_id__in=his).values("offender__cluster_id").distinct().count()
         if victim_cluster
         else 0
     )
@@ -176,14 +185,12 @@ def pair_flags(victim_cluster: int | None, offender_cluster: int | None, actor: 
     others = Case.objects.filter(restricted=False, merged_into=None)
     if exclude_case is not None:
         others = others.exclude(pk=exclude_case)
-    related = Q(pk__in=[])
-    if offender_cluster:
-        related |= Q(offender__cluster_id=offender_cluster)
-    if victim_cluster:
-        related |= Q(victim__cluster_id=victim_cluster)
+    # The related cases first (a few, by index), then which of them the user may open: never the
+    # whole of the user's caseload, which for a regional unit is tens of thousands of cases.
+    related = list(others.filter(cases_of_clusters([victim_cluster], [offender_cluster])).values_list("pk", flat=True))
+    visible = set(cases_visible_to(actor).filter(pk__in=related).values_list("pk", flat=True))
     units = (
-        others.filter(related)
-        .exclude(pk__in=cases_visible_to(actor).values("pk"))
+        Case.objects.filter(pk__in=[pk for pk in related if pk not in visible])
         .values_list("holding_unit__name_ru", "holding_unit__name_kk", "holding_unit__name_en")
         .distinct()
     )
@@ -247,13 +254,15 @@ def case_search(
         term = number.strip().upper()
         cases = Case.objects.filter(number=term)
     else:
-        clusters = people.values("cluster_id")
-        cases = Case.objects.filter(merged_into=None).filter(Q(victim__cluster_id__in=clusters) | Q(offender__cluster_id__in=clusters))
+        clusters = tuple(c for c in people.values_list("cluster_id", flat=True).distinct() if c is not None)
+        cases = Case.objects.filter(merged_into=None).filter(cases_of_clusters(either=clusters)) if clusters else Case.objects.none()
     if Role(actor.role) in AGGREGATE_ONLY_ROLES:
         cases = Case.objects.none()  # analysts never learn that someone is in the registry (DESIGN §5)
-    visible = set(cases_visible_to(actor).values_list("pk", flat=True))
+    found = list(cases.select_related("holding_unit").order_by("-opened_at")[:50])
+    # Which of the (at most 50) found cases the user may open; not the user's whole caseload.
+    visible = set(cases_visible_to(actor).filter(pk__in=[c.pk for c in found]).values_list("pk", flat=True))
     hits = []
-    for case in cases.select_related("holding_unit").order_by("-opened_at")[:50]:
+    for case in found:
         if case.pk in visible:
             hits.append(SearchHit(case.pk, case.number, case.holding_unit.name, True))
         elif not case.restricted:

@@ -78,12 +78,19 @@ class BreachOut(Schema):
     what: str | None = Field(description="Null when the mask hides it from you.")
 
 
+def _counted(order: Order, annotation: str, relation: str) -> int:
+    """A count that ``selectors.case_orders`` annotated, or one query for an order read alone."""
+    value = getattr(order, annotation, None)
+    return int(value) if value is not None else int(getattr(order, relation).count())
+
+
 def _order_out(order: Order) -> OrderOut:
     return OrderOut(
         id=order.pk, number=order.number, kind=OrderKind(order.kind), status=OrderStatus(order.status), starts_at=order.starts_at,
         ends_at=order.ends_at, served_at=order.served_at, bans=[b for b in BANS if getattr(order, b)],
         reporting_per_month=order.reporting_per_month, court_reference=order.court_reference, issuing_unit=order.issuing_unit.name,
-        protected_count=order.protected_rows.count(), linked_cases=order.case_links.count(), breaches=order.breaches.count(),
+        protected_count=_counted(order, "protected_count", "protected_rows"), linked_cases=_counted(order, "linked_count", "case_links"),
+        breaches=_counted(order, "breach_count", "breaches"),
         version=order.version,
     )
 

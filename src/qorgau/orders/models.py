@@ -182,7 +182,12 @@ class CheckIn(models.Model):
             models.UniqueConstraint(fields=["order", "due_on"], name="checkin_unique_day"),
             models.CheckConstraint(condition=Q(attended_at__isnull=True) | Q(missed_at__isnull=True), name="checkin_attended_or_missed"),
         ]
-        indexes = [models.Index(fields=["due_on"], name="checkin_due_idx")]
+        indexes = [
+            models.Index(fields=["due_on"], name="checkin_due_idx"),
+            # The sweep's "open check-ins whose day has passed", every minute: only the open few are indexed.
+            models.Index(fields=["due_on"], name="checkin_open_due_idx",
+                         condition=Q(attended_at__isnull=True, missed_at__isnull=True, cancelled_at__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return f"check-in of order {self.order_id} on {self.due_on}"

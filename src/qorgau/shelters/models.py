@@ -105,7 +105,11 @@ class BedHold(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["pool", "released_at"], name="bedhold_live_idx")]
+        indexes = [
+            models.Index(fields=["pool", "released_at"], name="bedhold_live_idx"),
+            # The sweep's "live holds whose time is up", every minute: only the live few are indexed.
+            models.Index(fields=["held_until"], name="bedhold_lapse_idx", condition=Q(released_at__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return f"hold #{self.pk}"
