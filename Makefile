@@ -7,7 +7,7 @@ QORGAU := $(VENV)/bin/qorgau
 STAMP := $(VENV)/.installed
 export QORGAU_PROJECT_DIR := $(CURDIR)
 
-.PHONY: demo test lint bench check-migrations messages locales totp clean
+.PHONY: demo test lint bench load national national-serve check-migrations messages locales totp clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,21 @@ totp: $(STAMP)
 bench: $(STAMP) locales
 	$(VENV)/bin/pip install --quiet -e '.[dev,bench]'
 	QORGAU_MODE=test $(PY) -m bench
+
+## make national: ten years of national data (~1,000,000 reports) in PostgreSQL, in bulk (scripts/national.sh)
+national: $(STAMP) locales
+	bash scripts/national.sh
+
+## make national-serve: the web UI on the national data set (demo users and passwords as after make demo)
+national-serve: $(STAMP) locales
+	bash scripts/national.sh serve
+
+## make load: locust against gunicorn on the national data set (builds it first when missing); bench/load
+load: $(STAMP) locales
+	$(VENV)/bin/pip install --quiet -e '.[dev,bench]'
+	bash scripts/national.sh
+	QORGAU_MODE=test $(PY) -m bench.load --database-url "$${QORGAU_NATIONAL_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/qorgau_national}" \
+	  --var-dir "$${QORGAU_NATIONAL_VAR_DIR:-$(CURDIR)/var/national}"
 
 clean:
 	-bash scripts/monitoring-demo.sh stop

@@ -11,6 +11,8 @@ from qorgau.analytics.refresh import tallies_refresh
 from qorgau.core import clock
 from qorgau.demo.conferences import conferences_seed
 from qorgau.demo.intake import intake_seed
+from qorgau.demo.national.build import AlreadyLoaded, national_build
+from qorgau.demo.national.plan import REPORTS_PER_YEAR
 from qorgau.demo.orders import orders_seed
 from qorgau.demo.programmes import programmes_seed
 from qorgau.demo.protocol_backlog import protocol_backlog
@@ -35,17 +37,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scale",
             default="small",
-            help="synthetic reports: small (about 300, the default), medium (about 3,000) or a number; 0 adds none",
+            help=(
+                "synthetic reports: small (about 300, the default), medium (about 3,000), a number (0 adds none), "
+                "or national (about 100,000 a year over --years, written in bulk)"
+            ),
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the random seed of the synthetic data")
+        parser.add_argument("--years", type=float, default=10.0, help="with --scale national: the years of history (default 10)")
+        parser.add_argument("--reports", type=int, default=None, help="with --scale national: this many reports instead (a small run)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("refused: the demo creates users with known passwords (set QORGAU_DEMO=1)")
-        try:
-            reports = reports_for_scale(options["scale"])
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+        national = options["scale"] == "national"
+        if national:
+            reports = self._national_reports(options)
+        else:
+            try:
+                reports = reports_for_scale(options["scale"])
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load-reference", stdout=self.stdout)
         translation.activate("en")
@@ -62,6 +73,9 @@ class Command(BaseCommand):
                 f"The other synthetic cases are held by one police department per region; its inspector ({first} … {last}) "
                 "has the same password."
             )
+        if national:
+            self._national(reports, options)
+            return
         # The history is replayed with the certificate gate off (the past predates the demo's
         # certificates); training_seed switches it on again once every signer holds one.
         requirements_enforce(Action.SIGN_RISK_ASSESSMENT, False)
@@ -102,3 +116,32 @@ class Command(BaseCommand):
                 f"in {(clock.now() - started).total_seconds():.1f} s."
             )
             self.stdout.write(strategy_demo(User.objects.get(username="analyst")))
+
+    def _national_reports(self, options: dict[str, Any]) -> int:
+        years = options["years"]
+        if not 0 < years <= 30:
+            raise CommandError("--years: more than 0 and at most 30")
+        reports = options["reports"] if options["reports"] is not None else round(REPORTS_PER_YEAR * years)
+        if not 1 <= reports <= 5_000_000:
+            raise CommandError("--reports: from 1 to 5000000")
+        return int(reports)
+
+    def _national(self, reports: int, options: dict[str, Any]) -> None:
+        """The national history in bulk (demo.national), after the centres and certificates it refers to."""
+        training_seed()
+        shelters_seed()
+        self.stdout.write(f"National history: {reports:,} reports over {options['years']:g} years (seed {options['seed']}) …")
+        try:
+            built = national_build(reports=reports, years=options["years"], seed=options["seed"], out=getattr(self.stdout, "_out", None))
+        except AlreadyLoaded as exc:
+            self.stdout.write(f"National history already present: {exc}.")
+        else:
+            for line in built.lines():
+                self.stdout.write(line)
+        started = clock.now()
+        refreshed = tallies_refresh(full=True)
+        self.stdout.write(
+            f"Analytics: {refreshed.rows} tally rows over {refreshed.months} months "
+            f"in {(clock.now() - started).total_seconds():.1f} s."
+        )
+        self.stdout.write(strategy_demo(User.objects.get(username="analyst")))
