@@ -7,7 +7,11 @@ matching (issue 4): precision, recall and F1 on a generated labelled set beside 
 recordlinkage, and the engine against a large registry (``bench.registry_scale``). Risk assessment
 (issue 5): the reassessment queue and the registry pre-fill (``bench.risk``). Analytics (issue 9):
 the dashboards on ten years of reports against a plain aggregate query (``bench.analytics_dashboard``);
-the scenario model and its page (``bench.scenarios``).
+the scenario model and its page (``bench.scenarios``). Electronic monitoring (issue 8): the engine
+and the MQTT pipeline (``bench.monitoring_engine``, ``bench.monitoring_mqtt``). National scale (issue
+10): the web and the API under load with locust against gunicorn on the national data set
+(``bench.load``). Each part writes its figures under a heading of its own in ``bench/report.md``
+(and ``bench/report.json``), after a description of the machine.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QORGAU_MODE", "test")
@@ -45,7 +50,8 @@ def main() -> None:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
-def run(report: Report) -> None:
+def foundation(report: Report) -> None:
+    """Primitives and one signed-in page; leaves the demo users in the bench database for later parts."""
     from qorgau.core import crypto
 
     text = "Сапарова Айгерім Нұрланқызы, Алматы, Абай даңғылы 10, пәтер 25"
@@ -160,27 +166,41 @@ def run(report: Report) -> None:
             note="in-process test client",
         )
     )
+
+
+def risk_part(report: Report) -> None:
     # Issue 5: the reassessment queue and the risk pre-fill against the reads the screens already make.
     from bench import risk
 
     risk.run(report)
+
+
+def monitoring_part(report: Report) -> None:
     # Issue 8: the monitoring engine against the naive per-ping loop and the vectorised limits (no
     # database), then the MQTT pipeline end to end (throughput, alert latency, correctness).
     from bench import monitoring_engine, monitoring_mqtt
 
     monitoring_engine.run(report)
     monitoring_mqtt.run(report)
+
+
+def analytics_part(report: Report) -> None:
     # Issue 9: the scenario model against numpy's own draws of its inputs and against a per-draw loop,
     # then the scenario page as the demo analyst against /healthz.
     from bench import scenarios
+    from qorgau.accounts.models import User
+    from tests.conftest import sign_in
 
     analyst = User.objects.filter(username="analyst").first()
     scenarios.run(report, client=sign_in(Client(), analyst) if analyst is not None else None)
-    # Issue 9: the analytics dashboards on ten years of synthetic reports (QORGAU_BENCH_ANALYTICS_REPORTS;
+    # The analytics dashboards on ten years of synthetic reports (QORGAU_BENCH_ANALYTICS_REPORTS;
     # default 1,000,000 on PostgreSQL, 200,000 on SQLite), each in a database of its own.
     from bench import analytics_dashboard
 
     analytics_dashboard.run(report, database_kind=os.environ.get("QORGAU_BENCH_DATABASES", "both"))
+
+
+def matching_part(report: Report) -> None:
     # Issue 4: accuracy of person matching beside Splink and recordlinkage (in memory), then the
     # engine against a registry of QORGAU_BENCH_PEOPLE records (default 1,000,000) on SQLite and
     # PostgreSQL, and batch de-duplication.
@@ -191,8 +211,51 @@ def run(report: Report) -> None:
     # A registry of that size is built once per machine under var/bench/ (and in the qorgau_bench
     # PostgreSQL database) and reused by later runs; the build is not a figure.
     registry_scale.run(report, people=people, database_kind=os.environ.get("QORGAU_BENCH_DATABASES", "both"), reuse=True)
-    report.write(HERE)
-    print(f"\nwritten: {HERE / 'report.md'}")
+
+
+def load_part(report: Report) -> None:
+    # Issue 10: the web and the API under load — locust against gunicorn on PostgreSQL with the national
+    # data set (ten years, ~1,000,000 reports), built once per machine by scripts/national.sh (`make
+    # national`; a second run adds nothing) and reused; the build is not a figure (docs/operations.md
+    # records its time).
+    import subprocess
+
+    from bench.load.run import run as load_run
+
+    url = os.environ.get("QORGAU_NATIONAL_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/qorgau_national")
+    var_dir = Path(os.environ.get("QORGAU_NATIONAL_VAR_DIR", str(HERE.parent / "var" / "national")))
+    env = {k: v for k, v in os.environ.items() if k not in ("QORGAU_MODE", "DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
+    subprocess.run(["bash", str(HERE.parent / "scripts" / "national.sh")], check=True, env=env)
+    load_run(report, database_url=url, var_dir=var_dir, label="national data set")
+
+
+# The parts of `make bench`, in order, each under its heading in the report. QORGAU_BENCH_ONLY=load,monitoring
+# runs some of them (the foundation part always runs: it seeds the bench database) and writes
+# bench/report-partial.md instead of the full report.
+PARTS: list[tuple[str, str, Callable[[Report], None]]] = [
+    ("foundation", "Foundation: encryption, audit, a signed-in page", foundation),
+    ("risk", "Risk assessment (issue 5)", risk_part),
+    ("monitoring", "Electronic monitoring (issue 8)", monitoring_part),
+    ("analytics", "Analytics and scenarios (issue 9)", analytics_part),
+    ("matching", "Person matching at national scale (issue 4)", matching_part),
+    ("load", "Web and API under load on the national data set (issue 10)", load_part),
+]
+
+
+def run(report: Report) -> None:
+    only = {p.strip() for p in os.environ.get("QORGAU_BENCH_ONLY", "").split(",") if p.strip()}
+    unknown = only - {name for name, _, _ in PARTS}
+    if unknown:
+        raise SystemExit(f"QORGAU_BENCH_ONLY: unknown parts {sorted(unknown)}; known: {[n for n, _, _ in PARTS]}")
+    for name, title, part in PARTS:
+        if only and name not in only and name != "foundation":
+            continue
+        report.section = title
+        print(f"\n== {title}")
+        part(report)
+    name = "report-partial" if only else "report"
+    report.write(HERE, name=name)
+    print(f"\nwritten: {HERE / (name + '.md')}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ class Figure:
     baseline_per_s: float
     ratio: float  # candidate time / baseline time (1.0 = as fast as the baseline)
     note: str = ""
+    section: str = ""  # stamped by Report.add from Report.section
 
 
 @dataclass
@@ -42,8 +43,11 @@ class Accuracy:
 class Report:
     figures: list[Figure] = field(default_factory=list)
     accuracy: list[Accuracy] = field(default_factory=list)
+    section: str = ""  # the heading the next figures are written under
 
     def add(self, fig: Figure) -> None:
+        if not fig.section:
+            fig.section = self.section
         self.figures.append(fig)
         print(
             f"{fig.name:<52} {fig.ratio:>8.2f}× {fig.baseline}  ({fig.candidate_per_s:,.0f}/s vs {fig.baseline_per_s:,.0f}/s)"
@@ -56,13 +60,7 @@ class Report:
         )
 
     def write(self, directory: Path, name: str = "report") -> None:
-        machine = {
-            "python": platform.python_version(),
-            "machine": platform.machine(),
-            "processor": platform.processor() or platform.machine(),
-            "system": f"{platform.system()} {platform.release()}",
-            "cpus": __import__("os").cpu_count(),
-        }
+        machine = machine_describe()
         data: dict[str, object] = {"machine": machine, "figures": [asdict(f) for f in self.figures]}
         if self.accuracy:
             data["accuracy"] = [asdict(a) for a in self.accuracy]
@@ -70,13 +68,19 @@ class Report:
         lines = [
             "# Qorgau benchmarks",
             "",
-            f"Machine: {machine['system']}, {machine['cpus']} CPUs, Python {machine['python']}.",
+            f"Machine: {machine['processor']}, {machine['cpus']} CPUs, {machine['memory_gib']} GiB memory; "
+            f"{machine['system']}; Python {machine['python']}; SQLite {machine['sqlite']}; "
+            f"PostgreSQL {machine['postgresql']}. Run at {machine['when']}.",
             "Each figure is the median over rounds of (candidate time / baseline time), both measured in the same run.",
             "",
             "| figure | ratio | baseline | candidate/s | baseline/s | note |",
             "|---|---:|---|---:|---:|---|",
         ]
+        section = ""
         for f in self.figures:
+            if f.section and f.section != section:
+                section = f.section
+                lines.append(f"| **{section}** | | | | | |")
             lines.append(
                 f"| {f.name} | {f.ratio:.2f}× | {f.baseline} | {f.candidate_per_s:,.0f} | {f.baseline_per_s:,.0f} | {f.note} |"
             )
@@ -95,6 +99,57 @@ class Report:
                     f"| {a.system} | {a.threshold} | {a.precision:.4f} | {a.recall:.4f} | {a.f1:.4f} | {a.seconds:.1f} | {a.note} |"
                 )
         (directory / f"{name}.md").write_text("\n".join(lines) + "\n")
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_gib() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.0f}"
+    except OSError:
+        pass
+    return "?"
+
+
+def _postgresql_version() -> str:
+    """The server version of the PostgreSQL the benchmarks use, or "not reachable"."""
+    try:
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", connect_timeout=3) as conn:
+            row = conn.execute("SHOW server_version").fetchone()
+            return str(row[0]) if row else "?"
+    except Exception:  # a description, not a check: any failure means "not reachable"
+        return "not reachable"
+
+
+def machine_describe() -> dict[str, object]:
+    """What the figures were measured on: they are ratios, but the reader should know the machine."""
+    import datetime as dt
+    import os
+    import sqlite3
+
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "processor": _cpu_model(),
+        "system": f"{platform.system()} {platform.release()}",
+        "cpus": os.cpu_count(),
+        "memory_gib": _memory_gib(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": _postgresql_version(),
+        "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
 
 
 def _rate(fn: Callable[[], object], n: int) -> float:

@@ -1,3 +1,6 @@
+import os
+
+from django.conf import settings
 from django.urls import include, path
 
 from qorgau.api import api
@@ -20,6 +23,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
 ]
+# The load bench's empty endpoint (bench/load); never in production.
+if os.environ.get("QORGAU_BENCH_ENDPOINTS") == "1" and not settings.PRODUCTION:
+    urlpatterns.append(path("", include("qorgau.core.bench_urls")))
 
 handler400 = "qorgau.core.views.bad_request"
 handler403 = "qorgau.core.views.permission_denied"

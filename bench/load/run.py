@@ -1,0 +1,226 @@
+"""The load runner: mint sessions, start gunicorn, run locust twice over, and report ratios.
+
+(1) Realistic: ``users`` simulated staff (50 and 200 by default) with 1–3 s of think time doing the
+main journeys; latency percentiles and errors by endpoint, against ``/healthz`` probed during the same
+run (the one-query endpoint under the same load).
+(2) Closed loop, no think time: requests per second of the case page (grant check, audit write,
+decryption, masks, template) against the framework's own empty endpoint and against the one-query
+endpoint, on the same server in the same run, alternating in rounds (median of the per-round ratios).
+
+Everything a run leaves (the plan with its session keys, locust's CSV files and histograms, the
+server's log, the report) goes under ``VAR_DIR/load/<time>/``, never into git. The minted sessions
+are ended when the run is over.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.harness import Figure, Report
+from bench.load.server import PROJECT, ServerConfig, demo_env, drain, gunicorn
+from bench.load.stats import Run, Summary
+
+LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
+PROBE = "probe "
+CLOSED = (
+    ("EmptyUser", "empty /bench/empty"),
+    ("HealthzUser", "one query /healthz"),
+    ("CaseDetailUser", "case detail /cases/[id]/"),
+    ("CaseApiUser", "case detail API /api/v1/cases/[id]"),
+)
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    users: tuple[int, ...] = (50, 200)
+    duration: int = 60  # seconds of each realistic run, after every user has started
+    closed_users: int = 16
+    closed_duration: int = 15  # seconds of each closed-loop measurement
+    rounds: int = 3
+    # Two processes for two cores, four threads each: a case page spends about half its time waiting
+    # for PostgreSQL, which threads overlap; gthread also keeps connections alive (sync closes each one).
+    workers: int = 2
+    worker_class: str = "gthread"
+    threads: int = 4
+    warm_up: int = 20  # seconds of unmeasured journeys before the first run
+
+    @classmethod
+    def from_env(cls, **over: Any) -> LoadSettings:
+        env = os.environ.get
+        values: dict[str, Any] = {
+            "users": tuple(int(u) for u in env("QORGAU_LOAD_USERS", "50,200").split(",") if u),
+            "duration": int(env("QORGAU_LOAD_DURATION", "60")),
+            "closed_users": int(env("QORGAU_LOAD_CLOSED_USERS", "16")),
+            "closed_duration": int(env("QORGAU_LOAD_CLOSED_DURATION", "15")),
+            "rounds": int(env("QORGAU_LOAD_ROUNDS", "3")),
+            "workers": int(env("QORGAU_LOAD_WORKERS", "2")),
+            "worker_class": env("QORGAU_LOAD_WORKER_CLASS", "gthread"),
+            "threads": int(env("QORGAU_LOAD_THREADS", "4")),
+            "warm_up": int(env("QORGAU_LOAD_WARM_UP", "20")),
+        }
+        values.update({k: v for k, v in over.items() if v is not None})
+        return cls(**values)
+
+
+def _staff(command: list[str], *, database_url: str, var_dir: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.load.staff", *command],
+        env=demo_env(database_url, var_dir),
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.load.staff {command[0]} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout.strip()
+
+
+def locust(
+    base: str, classes: list[str], *, users: int, spawn_rate: float, seconds: int, out: Path, plan: Path, env: dict[str, str]
+) -> Run:
+    """One headless locust run; statistics are reset once every user has started."""
+    command = [
+        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", base,
+        "--users", str(users), "--spawn-rate", str(spawn_rate), "--run-time", f"{seconds}s",
+        "--reset-stats", "--csv", str(out), "--only-summary", "--exit-code-on-error", "0",
+        "--loglevel", "WARNING", "--stop-timeout", "5", *classes,
+    ]
+    times = out.with_name(out.name + "_times.json")
+    run_env = {**env, "QORGAU_LOAD_PLAN": str(plan), "QORGAU_LOAD_TIMES": str(times)}
+    with out.with_name(out.name + "_locust.log").open("w") as log:
+        done = subprocess.run(command, env=run_env, cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT, check=False)
+    if done.returncode != 0 or not times.exists():
+        raise RuntimeError(f"locust failed ({done.returncode}); see {out}_locust.log")
+    return Run.load(times)
+
+
+def _latency_figure(users: int, journeys: Summary, probe: Summary, run: Run, note: str) -> Figure:
+    worst = max(run.names(), key=lambda n: run.summary([n]).p95 if not n.startswith(PROBE) else -1)
+    errors = ", ".join(f"{n}: {c}" for n, c in journeys.failures_by_endpoint.items()) or "none"
+    return Figure(
+        name=f"realistic load, {users} staff, 1–3 s think: p95 of all journeys",
+        baseline="p95 of /healthz probed under the same load",
+        candidate_per_s=1000 / journeys.p95 if journeys.p95 else 0.0,
+        baseline_per_s=1000 / probe.p95 if probe.p95 else 0.0,
+        ratio=journeys.p95 / probe.p95 if probe.p95 else 0.0,
+        note=(
+            f"p50/p95/p99 {journeys.p50:.0f}/{journeys.p95:.0f}/{journeys.p99:.0f} ms "
+            f"(/healthz {probe.p50:.0f}/{probe.p95:.0f}/{probe.p99:.0f} ms); {journeys.requests} requests, "
+            f"{journeys.per_s:.0f}/s; errors {journeys.failures} ({errors}); slowest p95: {worst} "
+            f"{run.summary([worst]).p95:.0f} ms; 'per s' columns are 1000/p95 ms; {note}"
+        ),
+    )
+
+
+def run(
+    report: Report,
+    *,
+    database_url: str,
+    var_dir: Path | str,
+    settings: LoadSettings | None = None,
+    label: str = "",
+) -> dict[str, Any]:
+    """Both runs against the installation at ``database_url`` whose demo keys are in ``var_dir``.
+
+    Adds the figures to ``report``, prints them with a table per endpoint, and returns the raw numbers.
+    """
+    cfg = settings or LoadSettings.from_env()
+    var_dir = Path(var_dir).resolve()
+    out_dir = var_dir / "load" / time.strftime("%Y%m%d-%H%M%S")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plan = out_dir / "plan.json"
+    minted = max([*cfg.users, cfg.closed_users, 3 * cfg.workers, 10])
+    print(_staff(["mint", "--users", str(minted), "--out", str(plan)], database_url=database_url, var_dir=var_dir))
+    database = database_url.rsplit("/", 1)[-1]
+    where = f"{label or database}; gunicorn {cfg.workers} {cfg.worker_class} workers" + (
+        f" × {cfg.threads} threads" if cfg.worker_class == "gthread" else ""
+    ) + "; locust FastHttpUser on the same 2 cores"
+    env = demo_env(database_url, var_dir)
+    results: dict[str, Any] = {"database": database, "settings": cfg.__dict__, "out": str(out_dir), "realistic": {}, "closed": []}
+    server = ServerConfig(database_url, var_dir, cfg.workers, cfg.worker_class, cfg.threads)
+    try:
+        with gunicorn(server, log=out_dir / "gunicorn.log") as base:
+            # Every worker compiles its templates and fills its caches on its first pages: a short run of
+            # the journeys with little think time warms them all, and is not measured.
+            warm_env = {**env, "QORGAU_LOAD_THINK_MIN": "0.05", "QORGAU_LOAD_THINK_MAX": "0.2"}
+            locust(
+                base, ["StaffUser"], users=max(10, 3 * cfg.workers), spawn_rate=10, seconds=cfg.warm_up,
+                out=out_dir / "warm_up", plan=plan, env=warm_env,
+            )
+            drain(base)
+            for users in [u for u in cfg.users if u > 0]:
+                ramp = max(5, users // 20)
+                staff = locust(
+                    base, ["StaffUser", "ProbeUser"], users=users + 1, spawn_rate=(users + 1) / ramp,
+                    seconds=ramp + cfg.duration, out=out_dir / f"realistic_{users}", plan=plan, env=env,
+                )
+                journeys, probe = staff.summary(exclude=(PROBE,)), staff.summary([n for n in staff.names() if n.startswith(PROBE)])
+                print(f"\nrealistic, {users} staff ({where}):")
+                print("\n".join(staff.table()))
+                results["realistic"][users] = {"journeys": journeys.__dict__, "probe": probe.__dict__}
+                report.add(_latency_figure(users, journeys, probe, staff, where))
+                print(f"  (the server drained what the run left queued in {drain(base):.0f} s)")
+            for r in range(cfg.rounds):
+                rates: dict[str, Summary] = {}
+                for cls, name in CLOSED:
+                    drain(base)
+                    closed = locust(
+                        base, [cls], users=cfg.closed_users, spawn_rate=cfg.closed_users, seconds=cfg.closed_duration + 1,
+                        out=out_dir / f"closed_{r}_{cls}", plan=plan, env=env,
+                    )
+                    rates[name] = closed.summary()
+                    print(f"closed loop round {r + 1}, {name:<28} {rates[name].line()}")
+                results["closed"].append({n: s.__dict__ for n, s in rates.items()})
+    finally:
+        print(_staff(["remove", "--plan", str(plan)], database_url=database_url, var_dir=var_dir))
+    if results["closed"]:
+        _closed_figures(report, results["closed"], cfg, where)
+    (out_dir / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    return results
+
+
+def _closed_figures(report: Report, rounds: list[dict[str, dict[str, Any]]], cfg: LoadSettings, where: str) -> None:
+    names = dict(CLOSED)
+    empty, one = names["EmptyUser"], names["HealthzUser"]
+
+    def median(key: str, of: str) -> float:
+        return statistics.median(r[key][of] for r in rounds)
+
+    errors = sum(r[n]["failures"] for r in rounds for n in r)
+    candidates = ((names["CaseDetailUser"], "case page"), (names["CaseApiUser"], "case detail API"))
+    for (case, what), (baseline, label) in (
+        (c, b) for c in candidates for b in ((empty, "the framework's own empty endpoint"), (one, "one-query endpoint (/healthz)"))
+    ):
+        ratios = [r[baseline]["per_s"] / r[case]["per_s"] for r in rounds if r[case]["per_s"] and r[baseline]["per_s"]]
+        report.add(
+            Figure(
+                name=f"{what}, closed loop (grant, audit write, decryption)",
+                baseline=label,
+                candidate_per_s=median(case, "per_s"),
+                baseline_per_s=median(baseline, "per_s"),
+                ratio=statistics.median(ratios) if ratios else 0.0,
+                note=(
+                    f"{cfg.closed_users} users, no think time, {cfg.rounds} rounds × {cfg.closed_duration} s; "
+                    f"{what} p50/p95 {median(case, 'p50'):.0f}/{median(case, 'p95'):.0f} ms; errors {errors}; {where}"
+                ),
+            )
+        )
+    report.add(
+        Figure(
+            name="one-query endpoint (/healthz), closed loop",
+            baseline="the framework's own empty endpoint",
+            candidate_per_s=median(one, "per_s"),
+            baseline_per_s=median(empty, "per_s"),
+            ratio=statistics.median([r[empty]["per_s"] / r[one]["per_s"] for r in rounds if r[one]["per_s"] and r[empty]["per_s"]] or [0.0]),
+            note=f"{cfg.closed_users} users, no think time; {where}",
+        )
+    )
