@@ -15,6 +15,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
+def per_s(value: float) -> str:
+    """A rate for the report: whole numbers, with decimals below 10 (a latency figure's 1/p95 is small)."""
+    return f"{value:,.0f}" if value >= 10 else f"{value:.3g}"
+
+
 @dataclass
 class Figure:
     name: str
@@ -50,7 +55,7 @@ class Report:
             fig.section = self.section
         self.figures.append(fig)
         print(
-            f"{fig.name:<52} {fig.ratio:>8.2f}× {fig.baseline}  ({fig.candidate_per_s:,.0f}/s vs {fig.baseline_per_s:,.0f}/s)"
+            f"{fig.name:<52} {fig.ratio:>8.2f}× {fig.baseline}  ({per_s(fig.candidate_per_s)}/s vs {per_s(fig.baseline_per_s)}/s)"
         )
 
     def add_accuracy(self, row: Accuracy) -> None:
@@ -82,7 +87,7 @@ class Report:
                 section = f.section
                 lines.append(f"| **{section}** | | | | | |")
             lines.append(
-                f"| {f.name} | {f.ratio:.2f}× | {f.baseline} | {f.candidate_per_s:,.0f} | {f.baseline_per_s:,.0f} | {f.note} |"
+                f"| {f.name} | {f.ratio:.2f}× | {f.baseline} | {per_s(f.candidate_per_s)} | {per_s(f.baseline_per_s)} | {f.note} |"
             )
         if self.accuracy:
             lines += [

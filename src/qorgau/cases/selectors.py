@@ -258,11 +258,11 @@ def case_search(
         cases = Case.objects.filter(merged_into=None).filter(cases_of_clusters(either=clusters)) if clusters else Case.objects.none()
     if Role(actor.role) in AGGREGATE_ONLY_ROLES:
         cases = Case.objects.none()  # analysts never learn that someone is in the registry (DESIGN §5)
-    found = list(cases.select_related("holding_unit").order_by("-opened_at")[:50])
+    shown = list(cases.select_related("holding_unit").order_by("-opened_at")[:50])
     # Which of the (at most 50) found cases the user may open; not the user's whole caseload.
-    visible = set(cases_visible_to(actor).filter(pk__in=[c.pk for c in found]).values_list("pk", flat=True))
+    visible = set(cases_visible_to(actor).filter(pk__in=[c.pk for c in shown]).values_list("pk", flat=True))
     hits = []
-    for case in found:
+    for case in shown:
         if case.pk in visible:
             hits.append(SearchHit(case.pk, case.number, case.holding_unit.name, True))
         elif not case.restricted:
