@@ -124,7 +124,6 @@ def test_the_empty_endpoint_answers_empty(client):
     assert response.status_code == 200 and response.content == b""
 
 
-@pytest.mark.skipif(importlib.util.find_spec("locust") is None, reason="locust comes with the bench extra")
 def test_the_locustfile_parses_and_offers_its_users():
     listed = subprocess.run(
         [sys.executable, "-m", "locust", "-f", "bench/load/locustfile.py", "--list"],
@@ -154,7 +153,6 @@ def test_percentiles_and_summaries_follow_locusts_histogram(tmp_path):
     assert any("status 500" in line for line in run.table())
 
 
-@pytest.mark.skipif(importlib.util.find_spec("locust") is None, reason="locust comes with the bench extra")
 @pytest.mark.django_db(transaction=True)
 def test_locust_walks_the_journeys_against_gunicorn_without_errors(make_user, tmp_path):
     """The runner's server, geventhttpclient's cookies, the CSRF round trip and the expected statuses, end
