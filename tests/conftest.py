@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -28,6 +29,19 @@ def _checkpoint_file(settings, tmp_path: Path) -> Path:
     path = tmp_path / "audit-checkpoints.log"
     settings.QORGAU_AUDIT_CHECKPOINT_PATH = path
     return path
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    """A request leaves its user's language active in the thread (core.middleware activates it), and
+    the test client runs requests in the test's thread: each test leaves the language as it found it,
+    so no test inherits the previous one's (a broader fixture's choice is kept)."""
+    before = translation.get_language()
+    yield
+    if before:
+        translation.activate(before)
+    else:
+        translation.deactivate()
 
 
 @pytest.fixture
