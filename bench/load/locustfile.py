@@ -139,9 +139,10 @@ class ProbeUser(FastHttpUser):
         self.client.get(journeys.HEALTHZ, name="probe /healthz")
 
 
-class CaseDetailUser(SignedIn):
-    """Closed loop: one case page after another (grant check, audit write, decryption, masks, template)."""
+class ClosedLoopInspector(SignedIn):
+    """Closed loop as an inspector with a session of its own: no think time (subclasses add the task)."""
 
+    abstract = True
     wait_time = constant(0)
 
     def on_start(self) -> None:
@@ -149,23 +150,19 @@ class CaseDetailUser(SignedIn):
         if not workers:
             raise StopUser()
         self.sign_in(workers[next(_next_worker) % len(workers)])
+
+
+class CaseDetailUser(ClosedLoopInspector):
+    """Closed loop: one case page after another (grant check, audit write, decryption, masks, template)."""
 
     @task
     def case(self) -> None:
         self.open_case()
 
 
-class CaseApiUser(SignedIn):
+class CaseApiUser(ClosedLoopInspector):
     """Closed loop: the API's case detail, one after another (the same gate, audit write and
     decryption as the page, serialised as JSON instead of rendered)."""
-
-    wait_time = constant(0)
-
-    def on_start(self) -> None:
-        workers = staff_entries("inspector")
-        if not workers:
-            raise StopUser()
-        self.sign_in(workers[next(_next_worker) % len(workers)])
 
     @task
     def case(self) -> None:
