@@ -420,22 +420,6 @@ def _worker_init() -> None:
     django.setup()
 
 
-def _indexes(table: str) -> list[tuple[str, str]]:
-    """(name, CREATE statement) of the table's secondary indexes (not those behind constraints)."""
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        if connection.vendor == "sqlite":
-            cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL", [table])
-        else:
-            cur.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
-                "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
-                [table],
-            )
-        return [(str(n), str(s)) for n, s in cur.fetchall()]
-
-
 def _bench_unit() -> int:
     from qorgau.accounts.models import AgencyKind, Unit
     from qorgau.accounts.services import agency_kinds_load, roles_sync, unit_create
@@ -505,7 +489,9 @@ def build(
         for start in range(0, len(entries), BUILD_CHUNK)
     ]
     tables = ("people_person", "people_personkey")
-    dropped = [ix for table in tables for ix in _indexes(table)] if fast else []
+    from qorgau.demo.national.tables import secondary_indexes
+
+    dropped = secondary_indexes(tables) if fast else []
     person_columns, person_extra = _layout(PersonModel, _PERSON_COLUMNS)
     key_columns, key_extra = _layout(PersonKey, _KEY_COLUMNS)
     birth_at = _PERSON_COLUMNS.index("birth_date")
