@@ -24,24 +24,26 @@ PY
 }
 
 run "tier 1: unit + integration on SQLite" env -u DATABASE_URL -u QORGAU_TEST_DATABASE_URL \
-  $PY -m pytest -m "not e2e" -n 2 -q
+  $PY -m pytest -m "not e2e and not fault" -n 2 -q
 
 if pg_ok; then
   run "tier 2: unit + integration on PostgreSQL" env QORGAU_TEST_DATABASE_URL="$PG_URL" \
-    $PY -m pytest -m "not e2e" -n 2 -q
+    $PY -m pytest -m "not e2e and not fault" -n 2 -q
+  run "tier 3: faults (PostgreSQL, worker and broker stopped under load)" env QORGAU_TEST_DATABASE_URL="$PG_URL" \
+    $PY -m pytest -m fault -q
   if [ -x "$CHROMIUM" ]; then
-    run "tier 3: browser (Playwright + Chromium) on PostgreSQL" env QORGAU_TEST_DATABASE_URL="$PG_URL" \
+    run "tier 4: browser (Playwright + Chromium) on PostgreSQL" env QORGAU_TEST_DATABASE_URL="$PG_URL" \
       QORGAU_CHROMIUM="$CHROMIUM" $PY -m pytest -m e2e -q
   elif [ "${CI:-}" = "true" ]; then
     echo "FAILED: Chromium not found at $CHROMIUM (apt-get install chromium)"; status=1
   else
-    echo "SKIPPED tier 3: Chromium not found at $CHROMIUM — the browser tests did NOT run"
+    echo "SKIPPED tier 4: Chromium not found at $CHROMIUM — the browser tests did NOT run"
   fi
 else
   if [ "${CI:-}" = "true" ]; then
     echo "FAILED: PostgreSQL not reachable at $PG_URL"; status=1
   else
-    echo "SKIPPED tiers 2 and 3: PostgreSQL not reachable at $PG_URL — they did NOT run"
+    echo "SKIPPED tiers 2, 3 and 4: PostgreSQL not reachable at $PG_URL — they did NOT run"
   fi
 fi
 exit $status
