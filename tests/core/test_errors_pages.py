@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import InterfaceError, OperationalError
 from django.test import Client, RequestFactory
 
 from qorgau.core import views
@@ -103,3 +104,26 @@ def test_healthz():
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("error", [OperationalError("server closed the connection"), InterfaceError("connection already closed")])
+def test_a_database_that_cannot_be_reached_is_a_503_to_retry(error):
+    try:
+        raise error
+    except type(error):  # Django calls the handler inside its except block
+        page = views.server_error(_request("/cases/"))
+        api = views.server_error(_request("/api/v1/reports"))
+    _assert_html_error(page, 503)
+    _assert_json_error(api, 503)
+    assert page["Retry-After"] == api["Retry-After"] == "5"
+    assert "server closed" not in page.content.decode() and "already closed" not in api.content.decode()
+    assert json.loads(api.content)["detail"].startswith("The database cannot be reached right now.")
+
+
+def test_any_other_error_stays_a_500():
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        response = views.server_error(_request("/api/v1/reports"))
+    _assert_json_error(response, 500)
+    assert not response.has_header("Retry-After")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import connection
+import sys
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -27,6 +29,16 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """Django calls this inside its ``except`` block, so the exception is still at hand: a database that
+    cannot be reached (a restart, a fail-over) is a 503 with ``Retry-After``, which clients retry."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        message = _("The database cannot be reached right now. Nothing you saved was lost; try again in a few seconds.")
+        try:
+            response = _page(request, 503, message)
+        except DatabaseError:  # the page's own context needs the database: say it plainly
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "5"
+        return response
     return _page(request, 500, _("Something went wrong on our side. Nothing you saved was lost; please try again."))
 
 

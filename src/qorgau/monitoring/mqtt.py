@@ -106,8 +106,9 @@ def _wait(info: paho.MQTTMessageInfo, deadline: float) -> bool:
         return info.is_published()
     if info.rc != paho.MQTT_ERR_NO_CONN:
         raise RuntimeError(f"publish failed: {paho.error_string(info.rc)}")
-    # Not connected: paho keeps the QoS 1 message and sends it once it has reconnected.
-    while not info.is_published():
+    # Not connected: paho keeps the QoS 1 message and sends it once it has reconnected. Its rc stays
+    # MQTT_ERR_NO_CONN even after the PUBACK, and is_published() raises on that rc: read the flag.
+    while not info._published:
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.005)

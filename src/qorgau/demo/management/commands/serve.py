@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 "--timeout",
                 "60",
             ],
-            "worker": [*qorgau, "db_worker", "--no-reload"],
+            "worker": [*qorgau, "worker"],
             "scheduler": [*qorgau, "scheduler"],
         }
         procs = {name: subprocess.Popen(cmd, env=os.environ.copy()) for name, cmd in commands.items()}  # noqa: S603
