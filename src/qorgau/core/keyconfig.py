@@ -6,12 +6,15 @@ that its data stays readable across restarts; tests use fixed, obviously fake ke
 
 Environment format: ``QORGAU_FIELD_KEYS="k2:<base64 32 bytes>,k1:<base64>"`` (the first is active
 unless ``QORGAU_FIELD_KEY_ACTIVE`` names another), the same for ``QORGAU_BLIND_INDEX_KEYS``, and
-``QORGAU_AUDIT_KEY="<base64>"``.
+``QORGAU_AUDIT_KEY="<base64>"``; the backup key (``qorgau backup``/``restore``, docs/backup.md) is
+``QORGAU_BACKUP_KEY="<base64>"`` or the key file's ``backup_key``. Qorgau starts without it, but
+the backup commands refuse to run in production until it is set.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import secrets
@@ -30,6 +33,8 @@ class Keyring:
     blind_keys: dict[str, bytes]
     active_blind_key: str
     audit_key: bytes
+    # Seals backup archives; never in the database, never in a backup. None: backups refused.
+    backup_key: bytes | None = None
 
 
 def _decode(value: str, what: str) -> bytes:
@@ -66,6 +71,7 @@ def _from_mapping(data: dict[str, object], origin: str) -> Keyring:
             blind_keys=blind,
             active_blind_key=str(data["active_blind_key"]),
             audit_key=_decode(str(data["audit_key"]), f"{origin} audit key"),
+            backup_key=_decode(str(data["backup_key"]), f"{origin} backup key") if data.get("backup_key") else None,
         )
     except KeyError as exc:
         raise ImproperlyConfigured(f"{origin} lacks {exc}") from exc
@@ -93,10 +99,19 @@ def generate_key_file(path: Path) -> None:
         "blind_keys": {"b1": _b64(secrets.token_bytes(KEY_BYTES))},
         "active_blind_key": "b1",
         "audit_key": _b64(secrets.token_bytes(KEY_BYTES)),
+        "backup_key": _b64(secrets.token_bytes(KEY_BYTES)),
     }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(data, fh, indent=2)
+
+
+def _demo_backup_key(path: Path) -> bytes:
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(_b64(secrets.token_bytes(KEY_BYTES)))
+    return _decode(path.read_text().strip(), str(path))
 
 
 def _test_keyring() -> Keyring:
@@ -107,6 +122,7 @@ def _test_keyring() -> Keyring:
         blind_keys={"tb1": b"\x03" * KEY_BYTES},
         active_blind_key="tb1",
         audit_key=b"\x04" * KEY_BYTES,
+        backup_key=b"\x06" * KEY_BYTES,
     )
 
 
@@ -125,6 +141,7 @@ def load_keyring(*, mode: str, var_dir: Path) -> Keyring:
             blind_keys=blind,
             active_blind_key=env.get("QORGAU_BLIND_INDEX_KEY_ACTIVE") or next(iter(blind)),
             audit_key=_decode(audit, "QORGAU_AUDIT_KEY"),
+            backup_key=_decode(env["QORGAU_BACKUP_KEY"], "QORGAU_BACKUP_KEY") if env.get("QORGAU_BACKUP_KEY") else None,
         )
         _check(ring, "environment")
         return ring
@@ -136,7 +153,10 @@ def load_keyring(*, mode: str, var_dir: Path) -> Keyring:
         path = var_dir / "keys.json"
         if not path.exists():
             generate_key_file(path)
-        return _from_mapping(json.loads(path.read_text()), str(path))
+        ring = _from_mapping(json.loads(path.read_text()), str(path))
+        if ring.backup_key is None:  # a keys.json from before backups existed: its own file, made once
+            ring = dataclasses.replace(ring, backup_key=_demo_backup_key(var_dir / "backup-key"))
+        return ring
     raise ImproperlyConfigured(
         "Production needs keys: set QORGAU_FIELD_KEYS, QORGAU_BLIND_INDEX_KEYS and QORGAU_AUDIT_KEY, "
         "or QORGAU_KEY_FILE (see docs/security.md)"

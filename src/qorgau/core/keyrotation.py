@@ -1,7 +1,8 @@
 """Re-encrypt every personal field under the active key (``qorgau rotate-keys``).
 
 Rows are read and written with plain SQL so the command sees the stored tokens, not the decrypted
-values, and only rewrites what an old key sealed. It is safe to run twice and safe to interrupt.
+values, and only rewrites what an old key sealed. It is safe to run twice and safe to interrupt, and
+safe while the application writes: a value is replaced only if it is still the token that was read.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ BATCH = 500
 class RotationReport:
     examined: int = 0
     rewritten: int = 0
+    # Values rewritten by the application between the rotation's read and its write (left as written).
+    overtaken: int = 0
 
 
 def rotate_field_keys(*, batch: int = BATCH) -> RotationReport:
@@ -40,11 +43,16 @@ def rotate_field_keys(*, batch: int = BATCH) -> RotationReport:
                     report.examined += 1
                     if crypto.needs_rotation(token):
                         plain = crypto.decrypt(token, context=field.crypto_context)
+                        # Only if the value is still the one read: a write that landed in between
+                        # (under the active key already) must not be replaced by the older value.
                         cur.execute(
-                            f"UPDATE {table} SET {column} = %s WHERE {pk} = %s",  # noqa: S608
-                            [crypto.encrypt(plain, context=field.crypto_context), row_pk],
+                            f"UPDATE {table} SET {column} = %s WHERE {pk} = %s AND {column} = %s",  # noqa: S608
+                            [crypto.encrypt(plain, context=field.crypto_context), row_pk, token],
                         )
-                        report.rewritten += 1
+                        if cur.rowcount == 1:
+                            report.rewritten += 1
+                        else:
+                            report.overtaken += 1
             if len(rows) < batch:
                 break
             last = rows[-1][0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import User
@@ -151,17 +152,28 @@ def person_blind_indexes_rebuild() -> int:
     Row by row from the decrypted fields, so it is idempotent and may be interrupted. People whose
     personal fields were removed by retention keep the indexes they have (DESIGN §10).
     """
-    rebuilt = 0
-    for person in Person.objects.only("id", "full_name", "iin", "birth_date").iterator(chunk_size=500):
-        if not person.full_name:
-            continue
-        values = {
-            "iin_bidx": iin_index(person.iin) if person.iin else "",
-            "name_bidx": crypto.blind_index("person_name", name_key(person.full_name)),
-            "name_dob_bidx": crypto.blind_index("person_name_dob", name_dob_key(person.full_name, person.birth_date))
-            if person.birth_date
-            else "",
-        }
-        rebuilt += Person.objects.filter(pk=person.pk).exclude(**values).update(**values)
-        person_keys_file(person)
+    rebuilt, last = 0, 0
+    while batch := list(Person.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:500]):
+        for pk in batch:
+            rebuilt += _person_blind_indexes_rebuild_one(pk)
+        last = batch[-1]
+    return rebuilt
+
+
+@transaction.atomic
+def _person_blind_indexes_rebuild_one(pk: int) -> int:
+    # Locked while its indexes and keys are recomputed: a change that lands meanwhile is not replaced
+    # by indexes of the older values, and searches never see the record without its keys.
+    person = Person.objects.select_for_update().only("id", "full_name", "iin", "birth_date").filter(pk=pk).first()
+    if person is None or not person.full_name:
+        return 0
+    values = {
+        "iin_bidx": iin_index(person.iin) if person.iin else "",
+        "name_bidx": crypto.blind_index("person_name", name_key(person.full_name)),
+        "name_dob_bidx": crypto.blind_index("person_name_dob", name_dob_key(person.full_name, person.birth_date))
+        if person.birth_date
+        else "",
+    }
+    rebuilt = Person.objects.filter(pk=person.pk).exclude(**values).update(**values)
+    person_keys_file(person)
     return rebuilt
