@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from qorgau.accounts.api import machine_router
 from qorgau.accounts.api import router as accounts_router
+from qorgau.accounts.rate_limit import ApiRateLimit, api_rate_check
 from qorgau.analytics.api import router as analytics_router
 from qorgau.cases.api import router as cases_router
 from qorgau.core.api import router as reference_router
@@ -28,7 +32,11 @@ from qorgau.support.api import router as support_router
 from qorgau.training.api import router as training_router
 
 # The schema and its browser are for signed-in staff only: route structure is not public.
-api = NinjaAPI(title="Qorgau API", version="1", urls_namespace="api", docs_url="/docs", docs_decorator=login_required)
+# Every operation is rate-limited per principal and per client address (accounts.rate_limit).
+api = NinjaAPI(
+    title="Qorgau API", version="1", urls_namespace="api", docs_url="/docs", docs_decorator=login_required,
+    throttle=[ApiRateLimit()],
+)
 api.add_router("/", accounts_router)
 api.add_router("/reference", reference_router)
 api.add_router("/machine", machine_router)
@@ -69,9 +77,26 @@ def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    # The throttle runs only after authentication: count refused credentials against the address here.
+    verdict = api_rate_check(request)
+    if not verdict.allowed:
+        return throttled(request, Throttled(wait=verdict.retry_after))
     return api.create_response(
         request, {"code": "unauthenticated", "detail": _("Sign in or present a valid token.")}, status=401
     )
+
+
+@api.exception_handler(Throttled)
+def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    seconds = max(1, math.ceil(exc.wait or 1))
+    detail = ngettext(
+        "Too many requests. Wait %(seconds)d second and try again.",
+        "Too many requests. Wait %(seconds)d seconds and try again.",
+        seconds,
+    ) % {"seconds": seconds}
+    response = api.create_response(request, {"code": "throttled", "detail": detail}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 @api.exception_handler(HttpError)

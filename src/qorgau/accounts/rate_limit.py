@@ -1,0 +1,151 @@
+"""API rate limits: requests per fixed window, per principal and per client address, counted in the database.
+
+Two counters see every API request that passed authentication: the principal's (the signed-in user —
+by session or personal token alike, so several tokens do not multiply the budget — or the machine
+token) and the client address's (``core.client.client_address``). A request past either limit is
+answered ``429`` with ``Retry-After`` (seconds to the end of the window) and the API's usual
+``{code, detail}``; the first refusal of each counter in a window is audited (``denied``, outcome
+``throttled``). Windows are aligned on the clock (``core.clock``), so they reset at fixed instants.
+
+The counters are rows of ``accounts.LoginThrottle`` (keyed hashes, never a user id or an address in
+clear) because every gunicorn process shares the database, and the configured cache is each
+process's own memory. An ordinary request costs one conditional ``UPDATE`` and one ``SELECT``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.http import HttpRequest
+from ninja.throttling import BaseThrottle
+
+from qorgau.accounts.models import LoginThrottle, MachineToken, User
+from qorgau.core import clock, crypto
+from qorgau.core.audit import audit_record
+from qorgau.core.client import client_address
+from qorgau.core.models import AuditAction
+
+Scope = LoginThrottle.Scope
+
+
+@dataclass(frozen=True)
+class Counter:
+    scope: str
+    key: str
+    limit: int
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after: int = 0  # seconds to the end of the window, when refused
+    count: int = 0  # the highest count seen among the counters
+
+
+def principal_of(request: HttpRequest) -> str | None:
+    """``user:<id>`` or ``machine:<id>`` for an authenticated request, else None."""
+    auth = getattr(request, "auth", None)
+    if isinstance(auth, MachineToken):
+        return f"machine:{auth.pk}"
+    if isinstance(auth, User):
+        return f"user:{auth.pk}"
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        return f"user:{user.pk}"
+    return None
+
+
+def window_start(at: datetime, seconds: int) -> datetime:
+    """The start of the fixed window holding ``at`` (windows are aligned on the Unix epoch)."""
+    return datetime.fromtimestamp(int(at.timestamp()) // seconds * seconds, tz=UTC)
+
+
+def _counters(request: HttpRequest) -> list[Counter]:
+    counters = []
+    principal = principal_of(request)
+    per_principal = int(settings.QORGAU_API_RATE_PER_MINUTE)
+    if principal is not None and per_principal > 0:
+        counters.append(Counter(Scope.API_PRINCIPAL, crypto.keyed_hash("api-principal", principal), per_principal))
+    per_address = int(settings.QORGAU_API_ADDRESS_RATE_PER_MINUTE)
+    if per_address > 0:
+        counters.append(Counter(Scope.API_CLIENT, crypto.keyed_hash("api-client", client_address(request)), per_address))
+    return counters
+
+
+def _open_window(counter: Counter, start: datetime) -> None:
+    """Count a first request in the window: reset an older row, or create one (races end up counting)."""
+    reset = LoginThrottle.objects.filter(scope=counter.scope, key=counter.key, last_failure_at__lt=start).update(
+        failures=1, last_failure_at=start, blocked_until=None
+    )
+    if reset:
+        return
+    try:
+        with transaction.atomic():
+            LoginThrottle.objects.create(scope=counter.scope, key=counter.key, failures=1, last_failure_at=start)
+    except IntegrityError:  # another process opened this window (or already counted in it) first
+        LoginThrottle.objects.filter(scope=counter.scope, key=counter.key, last_failure_at__gte=start).update(
+            failures=F("failures") + 1
+        )
+
+
+def api_rate_check(request: HttpRequest) -> Verdict:
+    """Count this request against its counters; refuse it (and audit the first refusal) past a limit."""
+    counters = _counters(request)
+    if not counters:
+        return Verdict(True)
+    at = clock.now()
+    seconds = int(settings.QORGAU_API_RATE_WINDOW_SECONDS)
+    start = window_start(at, seconds)
+    end = start + timedelta(seconds=seconds)
+    which = Q()
+    for c in counters:
+        which |= Q(scope=c.scope, key=c.key)
+    LoginThrottle.objects.filter(which, last_failure_at=start).update(failures=F("failures") + 1)
+    rows = {(r.scope, r.key): r for r in LoginThrottle.objects.filter(which)}
+    if any((c.scope, c.key) not in rows or rows[(c.scope, c.key)].last_failure_at != start for c in counters):
+        for c in counters:
+            row = rows.get((c.scope, c.key))
+            if row is None or row.last_failure_at != start:
+                _open_window(c, start)
+        rows = {(r.scope, r.key): r for r in LoginThrottle.objects.filter(which)}
+    refused = [c for c in counters if rows[(c.scope, c.key)].failures > c.limit]
+    top = max(rows[(c.scope, c.key)].failures for c in counters)
+    if not refused:
+        return Verdict(True, count=top)
+    for c in refused:
+        if rows[(c.scope, c.key)].blocked_until == end:
+            continue  # this window's refusal is already in the audit log
+        first = LoginThrottle.objects.filter(
+            Q(blocked_until__isnull=True) | Q(blocked_until__lt=end), scope=c.scope, key=c.key
+        ).update(blocked_until=end)
+        if first:
+            match = getattr(request, "resolver_match", None)
+            route = match.route if match is not None else ""
+            actor = request.user if getattr(request, "user", None) is not None else None
+            # target: which counter (api_user or api_addr) and the route pattern, never the path
+            audit_record(
+                actor=actor, action=AuditAction.DENIED, target_type=c.scope, target_id=route[:64],
+                count=c.limit, request=request, outcome="throttled",
+            )
+    return Verdict(False, retry_after=max(1, math.ceil((end - at).total_seconds())), count=top)
+
+
+class ApiRateLimit(BaseThrottle):
+    """django-ninja's hook (run after authentication): ``wait()`` answers for this thread's last refusal."""
+
+    def __init__(self) -> None:
+        self._last = threading.local()
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        verdict = api_rate_check(request)
+        self._last.retry_after = verdict.retry_after
+        return verdict.allowed
+
+    def wait(self) -> float | None:
+        return float(getattr(self._last, "retry_after", 0) or 0) or None
