@@ -357,7 +357,7 @@ def test_the_case_page_shows_people_reports_incidents_and_timeline(inspector, ca
     assert body["number"] == case.number and body["state"] == "active" and body["version"] == 1
     assert body["victim"] == {
         "id": case.victim_id, "full_name": "Сапарова Айгерим", "iin": case.victim.iin, "birth_date": "1990-05-17",
-        "phone": "+7 701 111 22 33", "address": "Абая 10", "workplace": None, "masked": [],
+        "phone": "+7 701 111 22 33", "address": "Абая 10", "workplace": None, "masked": [], "removed": [],
     }
     assert body["offender"]["full_name"] == "Сапаров Ерлан" and body["offender"]["masked"] == []
     assert [(rep["number"], rep["narrative"], rep["masked"]) for rep in body["reports"]] == [(Report.objects.get().number, "Ударил, угрожал.", [])]
@@ -542,7 +542,7 @@ def test_safe_contact_is_recorded_updated_and_conflicts_when_stale(inspector, ca
     empty = client.get(path).json()
     assert empty == {
         "recorded": False, "may_call": False, "call_times": "", "phone": None, "may_leave_message": False,
-        "code_word": None, "language": "", "updated_at": None, "version": None, "masked": [],
+        "code_word": None, "language": "", "updated_at": None, "version": None, "masked": [], "removed": [],
     }
     first = put(client, path, {"may_call": True, "call_times": "10–12 weekdays", "phone": "+7 705 555 55 55", "code_word": "тюльпан", "language": "kk"})
     assert first.status_code == 200, first.content

@@ -15,7 +15,7 @@ from qorgau.accounts.roles import Role
 from qorgau.core import clock
 from qorgau.core.models import AuditEvent
 from qorgau.monitoring.geometry import offset
-from qorgau.monitoring.models import Ping
+from qorgau.monitoring.models import Ping, Zone
 from tests.conftest import sign_in
 from tests.monitoring.conftest import HOME
 from tests.monitoring.support_c import court_staff, raise_alert
@@ -83,3 +83,20 @@ def test_export_refusals(monitored, make_user):
                                              {"start": "2026-03-01", "end": "2026-03-02"}).status_code == 404
     social = sign_in(Client(), make_user(Role.SOCIAL_WORKER))
     assert social.get(f"/monitoring/cases/{m.case.pk}/export/").status_code == 403
+
+
+def test_a_zone_whose_shape_retention_removed_is_left_out_of_the_export(monitored, make_user):
+    m = monitored
+    now = clock.now()
+    Ping.objects.create(device=m.bracelet, seq=1, ts=now, received_at=now, lat=HIS[0], lon=HIS[1])
+    Zone.objects.filter(case=m.case).update(geometry="{}")  # what cases.retention leaves of a zone
+    judge = court_staff(make_user, m)
+    judge.language = "en"
+    judge.save()
+    c = sign_in(Client(), judge)
+    day = clock.local(now, m.case.holding_unit.timezone).date()
+    r = c.get(f"/api/v1/cases/{m.case.pk}/monitoring/export.csv", {"start": str(day), "end": str(day)})
+    assert r.status_code == 200
+    lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert not [h for h in lines[0] if h.startswith("distance to the edge of zone")]
+    assert lines[1][0] == "position" and lines[1][3] == f"{HIS[0]:.6f}"

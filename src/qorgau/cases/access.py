@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from qorgau.accounts.access import viewer_for
 from qorgau.accounts.masks import Scope, Sensitivity, Viewer
 from qorgau.accounts.models import User
-from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Role
+from qorgau.accounts.roles import NO_GRANT_ROLES, Role
 from qorgau.cases.models import Case, Grant
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
@@ -31,7 +31,7 @@ def grants_in_force() -> QuerySet[Grant]:
 
 
 def live_grants(actor: User) -> QuerySet[Grant]:
-    if actor.unit_id is None or Role(actor.role) in AGGREGATE_ONLY_ROLES:
+    if actor.unit_id is None or Role(actor.role) in NO_GRANT_ROLES:
         return Grant.objects.none()
     return grants_in_force().filter(unit_id=actor.unit_id)
 

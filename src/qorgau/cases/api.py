@@ -25,6 +25,7 @@ from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Capability, Role
 from qorgau.cases import selectors, services
 from qorgau.cases.access import case_get_for, scope_for
 from qorgau.cases.models import Case, CaseEvent, CaseState, Channel, Incident, Relationship
+from qorgau.cases.removed import REMOVED
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid
 from qorgau.core.models import AuditAction
@@ -198,6 +199,7 @@ class PersonOut(Schema):
     address: str | None
     workplace: str | None = None
     masked: list[str]
+    removed: list[str] = Field(default=[], description="Fields removed under the retention policy (shown as null).")
 
 
 class IncidentOut(Schema):
@@ -220,6 +222,7 @@ class ReportOut(Schema):
     incident_id: int
     narrative: str | None
     masked: list[str]
+    removed: list[str] = Field(default=[], description="Fields removed under the retention policy (shown as null).")
 
 
 class EventOut(Schema):
@@ -271,6 +274,9 @@ class CaseOut(Schema):
     flags: list[str]
     pair_history: PairHistoryOut
     masked: list[str]
+    personal_removed_at: dt.datetime | None = Field(
+        None, description="When the retention policy removed the case's personal fields (docs/retention.md)."
+    )
 
 
 class CaseVersionOut(Schema):
@@ -301,6 +307,7 @@ class SafeContactOut(Schema):
     updated_at: dt.datetime | None
     version: int | None
     masked: list[str]
+    removed: list[str] = Field(default=[], description="Fields removed under the retention policy (shown as null).")
 
 
 class SafeContactConflictOut(ErrorOut):
@@ -348,7 +355,11 @@ def _case_worker(request: HttpRequest) -> User:
 
 
 def _shown(value: object) -> Any:
-    return None if value is MASKED else value
+    return None if value is MASKED or value is REMOVED else value
+
+
+def _removed(values: dict[str, Any], names: dict[str, str]) -> list[str]:
+    return sorted(out for key, out in names.items() if values.get(key) is REMOVED)
 
 
 def _masked(values: dict[str, Any], names: dict[str, str]) -> list[str]:
@@ -367,6 +378,7 @@ def _person(values: dict[str, Any], prefix: str, person_id: int) -> PersonOut:
         address=_shown(values[f"{prefix}_address"]) or None,
         workplace=_shown(values.get(f"{prefix}_workplace")) or None,
         masked=_masked(values, names),
+        removed=_removed(values, names),
     )
 
 
@@ -410,6 +422,7 @@ def _case_out(case: Case, viewer: Viewer, actor: User) -> CaseOut:
             incident_id=row["incident"].pk,
             narrative=_shown(row["narrative"]),
             masked=["narrative"] if row["narrative"] is MASKED else [],
+            removed=["narrative"] if row["narrative"] is REMOVED else [],
         )
         for row in selectors.case_reports(case, viewer)
     ]
@@ -444,6 +457,7 @@ def _case_out(case: Case, viewer: Viewer, actor: User) -> CaseOut:
             reports_total=history.reports_total,
         ),
         masked=["state_reason"] if reason is MASKED else [],
+        personal_removed_at=case.personal_removed_at,
     )
 
 
@@ -466,6 +480,7 @@ def _safe_contact_out(case: Case, viewer: Viewer) -> SafeContactOut:
         updated_at=contact.updated_at,
         version=contact.version,
         masked=sorted(k for k in ("phone", "code_word") if row[k] is MASKED),
+        removed=sorted(k for k in ("phone", "code_word") if row[k] is REMOVED),
     )
 
 

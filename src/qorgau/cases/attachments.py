@@ -73,6 +73,14 @@ class AttachmentDamaged(QorgauError):
     )
 
 
+class AttachmentRemoved(QorgauError):
+    """The retention policy deleted the file (cases.retention); its row stays for the record."""
+
+    status = 410
+    code = "attachment_removed"
+    default_message = gettext_lazy("This file was removed under the retention policy.")
+
+
 def attachments_visible(viewer: Viewer) -> bool:
     """May this viewer (from the case's access gate) list and open the case's attachments?"""
     return can_see(viewer, ATTACHMENT_RULE) and viewer.role not in OFFENDER_FACING_ROLES
@@ -203,7 +211,7 @@ def attachment_files_rotate() -> int:
     (see ``_unseal``) and a re-run finishes the job. Damaged files are left as they are and logged."""
     active = settings.QORGAU_KEYRING.active_field_key
     rewritten = 0
-    for attachment in Attachment.objects.exclude(key_id=active).order_by("id").iterator():
+    for attachment in Attachment.objects.exclude(key_id=active).filter(removed_at__isnull=True).order_by("id").iterator():
         try:
             content, kid = _unseal(attachment)
         except (OSError, crypto.DecryptionError) as exc:
@@ -243,6 +251,9 @@ def attachment_open(*, actor: User, attachment_id: int, request: HttpRequest | N
         audit_record(actor=actor, action=AuditAction.DENIED, target_type="attachment", target_id=attachment_id, request=request, outcome="refused")
         raise NotFound()
     attachment = Attachment.objects.get(pk=attachment_id)
+    if attachment.removed_at is not None:
+        audit_record(actor=actor, action=AuditAction.READ, target_type="attachment", target_id=attachment.pk, request=request, outcome="removed")
+        raise AttachmentRemoved()
     try:
         content, _kid = _unseal(attachment)
     except (OSError, crypto.DecryptionError) as exc:

@@ -89,6 +89,8 @@ class Report(models.Model):
     registered_at = models.DateTimeField()
     # The import batch and line it came from, so a re-run of the same file adds nothing.
     import_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # The narrative was removed by the retention policy (every case of its incident had passed it).
+    personal_removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         # The analytics refresh asks "what was registered since the last refresh?" every few minutes.
@@ -123,6 +125,8 @@ class Case(models.Model):
     # A confirmed person link showed this is the same pair as another case: that one carries on,
     # with this case's incidents; undoing the link clears this (cases.identity).
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_cases")
+    # When the retention policy removed the case's decryptable personal fields (cases.retention).
+    personal_removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -264,6 +268,8 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField()
+    # The retention policy deleted the file and emptied its name; the row stays for the record.
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]

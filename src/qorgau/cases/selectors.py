@@ -19,6 +19,7 @@ from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Role
 from qorgau.cases.access import cases_visible_to, grants_in_force
 from qorgau.cases.clusters import cases_of_clusters, cluster_members
 from qorgau.cases.models import Case, CaseEvent, Grant, Incident, Party, PartyRole, Report
+from qorgau.cases.removed import kept_or_removed
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
 from qorgau.core.models import AuditAction
@@ -50,14 +51,14 @@ SAFE_CONTACT_POLICY: dict[str, FieldRule] = {
 
 def _person_fields(prefix: str, p: Person) -> dict[str, Any]:
     out: dict[str, Any] = {
-        f"{prefix}_name": p.full_name,
-        f"{prefix}_iin": p.iin or "",
+        f"{prefix}_name": kept_or_removed(p.full_name, p.personal_removed_at),
+        f"{prefix}_iin": kept_or_removed(p.iin or "", p.personal_removed_at),
         f"{prefix}_birth_date": p.birth_date,
-        f"{prefix}_phone": p.phone or "",
-        f"{prefix}_address": p.address or "",
+        f"{prefix}_phone": kept_or_removed(p.phone or "", p.personal_removed_at),
+        f"{prefix}_address": kept_or_removed(p.address or "", p.personal_removed_at),
     }
     if prefix == "victim":
-        out["victim_workplace"] = p.workplace or ""
+        out["victim_workplace"] = kept_or_removed(p.workplace or "", p.personal_removed_at)
     return out
 
 
@@ -70,7 +71,8 @@ def case_people(case: Case, viewer: Viewer) -> dict[str, Any]:
 def case_reports(case: Case, viewer: Viewer) -> list[dict[str, Any]]:
     rows = []
     for r in Report.objects.filter(incident__cases=case).select_related("incident", "unit").order_by("received_at"):
-        rows.append({"report": r, "incident": r.incident, **mask(viewer, {"narrative": r.narrative}, REPORT_POLICY)})
+        narrative = kept_or_removed(r.narrative, r.personal_removed_at)
+        rows.append({"report": r, "incident": r.incident, **mask(viewer, {"narrative": narrative}, REPORT_POLICY)})
     return rows
 
 
@@ -78,7 +80,9 @@ def case_safe_contact(case: Case, viewer: Viewer) -> dict[str, Any] | None:
     contact = SafeContact.objects.filter(person=case.victim).first()
     if contact is None:
         return None
-    return {"contact": contact, **mask(viewer, {"phone": contact.phone or "", "code_word": contact.code_word or ""}, SAFE_CONTACT_POLICY)}
+    removed_at = case.victim.personal_removed_at
+    values = {"phone": kept_or_removed(contact.phone or "", removed_at), "code_word": kept_or_removed(contact.code_word or "", removed_at)}
+    return {"contact": contact, **mask(viewer, values, SAFE_CONTACT_POLICY)}
 
 
 def case_timeline(case: Case) -> list[CaseEvent]:

@@ -41,6 +41,7 @@ from qorgau.cases.forms import (
 )
 from qorgau.cases.identity_selectors import RegistryCheck, registry_check
 from qorgau.cases.models import Case, CaseState, EventKind, Incident, Marker, Relationship
+from qorgau.cases.removed import REMOVED
 from qorgau.cases.views_attachments import attachments_context
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -248,7 +249,8 @@ def _person_rows(people: dict[str, Any], prefix: str, unverified: bool) -> list[
             "label": label,
             "value": value,
             "masked": value is MASKED,
-            "unverified": key == "iin" and unverified and value is not MASKED and bool(value),
+            "removed": value is REMOVED,
+            "unverified": key == "iin" and unverified and value is not MASKED and value is not REMOVED and bool(value),
         })
     return rows
 
@@ -327,8 +329,10 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
     if contact and _can_edit_contact(user, viewer):
         c = contact["contact"]
         contact_initial = {
-            "version": c.version, "may_call": c.may_call, "call_times": c.call_times, "phone": contact["phone"],
-            "may_leave_message": c.may_leave_message, "code_word": contact["code_word"], "language": c.language,
+            "version": c.version, "may_call": c.may_call, "call_times": c.call_times,
+            "phone": "" if contact["phone"] is REMOVED else contact["phone"],
+            "may_leave_message": c.may_leave_message,
+            "code_word": "" if contact["code_word"] is REMOVED else contact["code_word"], "language": c.language,
         }
     else:
         contact_initial = {"version": contact_version}

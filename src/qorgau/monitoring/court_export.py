@@ -83,7 +83,9 @@ def export_build(case: Case, start: dt.datetime, end: dt.datetime) -> Export:
     his = {a.device_id for a in assignments if a.wearer == Wearer.OFFENDER}
     hers = {a.device_id for a in assignments if a.wearer == Wearer.VICTIM}
     zones = list(Zone.objects.filter(case=case, created_at__lte=end).exclude(ended_at__lt=start).order_by("pk"))
-    shapes = [json.loads(z.geometry) for z in zones]
+    shapes = [json.loads(z.geometry or "{}") for z in zones]
+    # A zone whose shape the retention policy removed ({}) has no edge to measure to: it is left out.
+    zones, shapes = [z for z, s in zip(zones, shapes, strict=True) if s], [s for s in shapes if s]
     # Her position is encrypted (it cannot be filtered on in SQL); it stays in this function's memory.
     her_pings = [(t, p) for t, p in Ping.objects.filter(device_id__in=hers, ts__gte=start - stale, ts__lte=end)
                  .order_by("ts").values_list("ts", "position") if p]

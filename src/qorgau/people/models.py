@@ -44,6 +44,8 @@ class Person(models.Model):
     # A link is undone by cutting one edge, so every record and its history survive (DESIGN §10).
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records")
     cluster_id = models.PositiveBigIntegerField(null=True, db_index=True)
+    # The retention policy removed this record's personal fields; its keys still link (DESIGN §10).
+    personal_removed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"person {self.pk}"

@@ -22,6 +22,7 @@ from qorgau.people.matching import (
 )
 from qorgau.people.models import Person, PersonKey
 from qorgau.people.names import NORMALISER_VERSION, parse_name
+from qorgau.people.retained import removed_record_comparison
 from qorgau.people.services import iin_candidates, person_keys_file, person_record
 
 
@@ -85,8 +86,13 @@ def match(record: Record, *, exclude: int | None = None) -> list[Candidate]:
     best: dict[int, Candidate] = {}
     for person in Person.objects.filter(pk__in=ids):
         if not person.full_name:
-            continue  # personal fields removed by retention: keys link, nothing to compare
-        result = compare(record, person_record(person), q_name=parsed)
+            # Personal fields removed by retention: the kept IIN index still links (people.retained).
+            kept = removed_record_comparison(record, person)
+            if kept is None:
+                continue
+            result = kept
+        else:
+            result = compare(record, person_record(person), q_name=parsed)
         if result.decision == Decision.NONE:
             continue
         cand = Candidate(person, result)
