@@ -86,7 +86,7 @@ MATRIX: dict[str, list[Check]] = {
     ],
     "api/v1/tokens": [
         Check("GET", "/api/v1/tokens", staff_api()),
-        Check("POST", "/api/v1/tokens", {ANON: 401, **{r.value: 201 for r in Role}}, data={"name": "matrix"}, json=True),
+        Check("POST", "/api/v1/tokens", with_capability(Capability.USE_API, 201, anon=401), data={"name": "matrix"}, json=True),
     ],
     "api/v1/tokens/<token_id>": [Check("DELETE", "/api/v1/tokens/999999", staff_api(404))],
     "api/v1/reference/regions": [Check("GET", "/api/v1/reference/regions", staff_api())],
@@ -185,6 +185,7 @@ from tests.intake import matrix as matrix_intake  # noqa: E402
 from tests.monitoring import matrix as matrix_monitoring  # noqa: E402
 from tests.orders import matrix as matrix_orders  # noqa: E402
 from tests.orders import matrix_court  # noqa: E402
+from tests.privacy import matrix as matrix_privacy  # noqa: E402
 from tests.programmes import matrix as matrix_programmes  # noqa: E402
 from tests.protocols import matrix as matrix_protocols  # noqa: E402
 from tests.protocols import matrix_admin as matrix_protocol_admin  # noqa: E402
@@ -193,10 +194,11 @@ from tests.risk import matrix_assess, matrix_safety_plan, matrix_validation  # n
 from tests.shelters import matrix as matrix_shelters  # noqa: E402
 from tests.support import matrix as matrix_support  # noqa: E402
 from tests.training import matrix as matrix_training  # noqa: E402
+from tests.watch import matrix as matrix_watch  # noqa: E402
 
 for _area in (matrix_assess, matrix_safety_plan, matrix_validation, matrix_orders, matrix_protocols, matrix_notifications, matrix_court,
               matrix_conferences, matrix_protocol_admin, matrix_training, matrix_shelters, matrix_public,
-              matrix_support, matrix_programmes, matrix_intake, matrix_monitoring):
+              matrix_support, matrix_programmes, matrix_intake, matrix_monitoring, matrix_watch, matrix_privacy):
     MATRIX.update(_area.ROWS)
 for _rows in (matrix_dashboard.DASHBOARD_ROWS, matrix_strategy.STRATEGY_ROWS, matrix_scenarios.SCENARIO_ROWS, matrix_note.NOTE_ROWS):
     MATRIX.update(_rows)

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "qorgau.intake",
     "qorgau.monitoring",
     "qorgau.analytics",
+    "qorgau.watch",
+    "qorgau.privacy",
     "qorgau.demo",
 ]
 
@@ -155,6 +157,12 @@ QORGAU_LOGIN_FORGET_SECONDS = 3600  # failures older than this no longer count
 QORGAU_SESSION_MAX_SECONDS = int(os.environ.get("QORGAU_SESSION_MAX_SECONDS", str(12 * 3600)))
 # Reverse proxies in front of Qorgau whose X-Forwarded-For is trusted (see docs/operations.md).
 QORGAU_TRUSTED_PROXIES = int(os.environ.get("QORGAU_TRUSTED_PROXIES", "0"))
+# API rate limits (accounts.rate_limit, docs/security.md "Rate limiting"): requests per fixed window,
+# counted in the database so that every gunicorn process shares them; 0 turns a limit off. Generous on
+# purpose: they stop a runaway script or a stolen token copying the registry, not people at work.
+QORGAU_API_RATE_PER_MINUTE = int(os.environ.get("QORGAU_API_RATE_PER_MINUTE", "3000"))  # per user or machine token
+QORGAU_API_ADDRESS_RATE_PER_MINUTE = int(os.environ.get("QORGAU_API_ADDRESS_RATE_PER_MINUTE", "10000"))  # per client address
+QORGAU_API_RATE_WINDOW_SECONDS = 60
 
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_HTTPONLY = True
@@ -226,6 +234,10 @@ FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler
 # Case attachments: encrypted files, one per random name, in this directory (cases.attachments).
 QORGAU_ATTACHMENT_DIR = Path(os.environ.get("QORGAU_ATTACHMENT_DIR", VAR_DIR / "attachments"))
 QORGAU_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+# Years after its closure that a case keeps its decryptable personal fields (cases.retention,
+# docs/retention.md). A default to confirm with legal counsel.
+QORGAU_RETENTION_YEARS = int(os.environ.get("QORGAU_RETENTION_YEARS", "5"))
+QORGAU_RETENTION_BATCH = 200  # cases per transaction
 
 # --- background work ------------------------------------------------------------------------------
 TASKS = {

@@ -20,6 +20,8 @@ urlpatterns = [
     path("intake/", include("qorgau.intake.urls")),
     path("monitoring/", include("qorgau.monitoring.urls")),
     path("analytics/", include("qorgau.analytics.urls")),
+    path("watch/", include("qorgau.watch.urls")),
+    path("privacy/", include("qorgau.privacy.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
 ]

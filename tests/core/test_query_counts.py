@@ -641,3 +641,9 @@ def test_risk_validation(world, make_user):
 
     admin = sign_in(Client(), make_user(Role.ADMINISTRATOR, username="qc_validation_admin"))
     assert_flat(admin, "/risk/validation/", grow, grows=False)
+
+
+# --- watch and privacy (issue 11): each test lives beside its app's tests; importing it here joins it to COVERED
+
+from tests.privacy.query_counts import test_privacy_pages  # noqa: E402, F401
+from tests.watch.query_counts import test_watch_pages  # noqa: E402, F401

@@ -13,7 +13,7 @@ from django_tasks import TaskResultStatus
 from qorgau.core import clock, scheduler
 from qorgau.core.audit import audit_record, audit_verify
 from qorgau.core.models import AuditAction, AuditEvent, PeriodicJob
-from qorgau.core.scheduler import Job, run_forever, tick
+from qorgau.core.scheduler import Job, _jobs, run_forever, tick
 from qorgau.core.tasks import seal_audit_log
 
 pytestmark = pytest.mark.django_db
@@ -57,11 +57,13 @@ def test_a_second_scheduler_at_the_same_moment_enqueues_nothing():
 
 def test_default_jobs_seal_the_audit_log_and_sweep_deadlines_every_minute():
     audit_record(actor=None, action=AuditAction.READ, target_type="case", target_id=1)
+    every_minute = ["audit-seal", "protocols-sweep", "notifications-retry"]
+    assert [j.name for j in _jobs() if j.every == timedelta(seconds=60)] == every_minute
     with clock.frozen(T0) as frozen:
-        assert tick() == ["audit-seal", "protocols-sweep", "notifications-retry"]
+        assert tick() == [j.name for j in _jobs()]  # the first tick enqueues every job once
         assert tick() == []
         frozen.advance(timedelta(seconds=60))
-        assert tick() == ["audit-seal", "protocols-sweep", "notifications-retry"]
+        assert tick() == every_minute
     assert PeriodicJob.objects.get(name="audit-seal").last_enqueued_at == T0 + timedelta(seconds=60)
 
 
@@ -70,7 +72,7 @@ def test_tick_runs_the_sealer_through_the_task_backend():
         audit_record(actor=None, action=AuditAction.READ, target_type="case", target_id=n)
     assert AuditEvent.objects.filter(chain_pos__isnull=True).count() == 3
     with clock.frozen(T0):
-        assert tick() == ["audit-seal", "protocols-sweep", "notifications-retry"]
+        assert tick() == [j.name for j in _jobs()]
     assert AuditEvent.objects.filter(chain_pos__isnull=True).count() == 0
     assert sorted(AuditEvent.objects.values_list("chain_pos", flat=True)) == [1, 2, 3]
     result = audit_verify()

@@ -57,6 +57,8 @@ TARGET_ROUTES = {
     "enrolment": ("programmes:enrolment", "enrolment_id"),
     "record_share": ("intake:shared_record", "share_id"),
     "api_token": ("accounts:security", ""),
+    "access_alert": ("watch:alert", "alert_id"),
+    "access_review": ("watch:review", ""),
 }
 
 

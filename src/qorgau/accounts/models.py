@@ -142,11 +142,16 @@ class LoginThrottle(models.Model):
     """Failures per account and per client address; each failure past the free ones doubles the wait.
 
     Keys are keyed hashes, so the table holds neither user names typed wrong nor addresses.
+    The API rate limit (``accounts.rate_limit``) keeps its windows here too: for its scopes
+    ``failures`` is the requests counted in the window that starts at ``last_failure_at``, and
+    ``blocked_until`` the end of a window in which the limit was passed (audited once).
     """
 
     class Scope(models.TextChoices):
         ACCOUNT = "account", _("Account")
         CLIENT = "client", _("Client address")
+        API_PRINCIPAL = "api_user", _("API requests of a user or machine token")
+        API_CLIENT = "api_addr", _("API requests from a client address")
 
     scope = models.CharField(max_length=8, choices=Scope.choices)
     key = models.CharField(max_length=64)
@@ -184,6 +189,8 @@ class NotificationKind(models.TextChoices):
     PROGRAMME_NONCOMPLIANCE = "programme_noncompliance", _("An offender did not comply with a court-ordered programme")
     MONITORING_ALERT = "monitoring_alert", _("A monitoring alert: an offender came too close or entered a zone")
     MONITORING_ESCALATED = "monitoring_escalated", _("A monitoring alert was not acknowledged in time")
+    ACCESS_ALERT = "access_alert", _("Unusual access by a user: review the alert")
+    ACCESS_REVIEW_DUE = "access_review_due", _("The monthly access review of your unit is due")
 
 
 class Notification(models.Model):

@@ -28,6 +28,7 @@ class Role(models.TextChoices):
     PLACEMENT_COORDINATOR = "placement_coordinator", _("Placement coordinator")
     CONFERENCE_COORDINATOR = "conference_coordinator", _("Conference coordinator")
     OVERSIGHT = "oversight", _("Internal oversight")
+    PRIVACY_OFFICER = "privacy_officer", _("Data-protection officer")
     ADMINISTRATOR = "administrator", _("Administrator")
 
 
@@ -51,6 +52,7 @@ class Capability(models.TextChoices):
     MANAGE_USERS = "manage_users", _("Manage users and units")
     MANAGE_REFERENCE = "manage_reference", _("Manage reference data, instruments and protocols")
     USE_API = "use_api", _("Use the API with a personal token")
+    HANDLE_PRIVACY_REQUESTS = "handle_privacy_requests", _("Handle lawful requests for a person's data: export and correction")
 
 
 C = Capability
@@ -74,6 +76,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.CONFERENCE_COORDINATOR: frozenset(_FRONT_LINE | {C.RUN_CONFERENCES}),
     Role.OVERSIGHT: frozenset({C.WORK_CASES, C.OVERSEE_RESTRICTED, C.USE_API}),
     Role.ADMINISTRATOR: frozenset({C.MANAGE_USERS, C.MANAGE_REFERENCE, C.USE_API}),
+    # No grant on cases: a person is reached only through qorgau.privacy, for a recorded request.
+    Role.PRIVACY_OFFICER: frozenset({C.HANDLE_PRIVACY_REQUESTS}),
 }
 
 # Roles that work with offenders never see the victim's whereabouts or contact (DESIGN §5).
@@ -82,3 +86,6 @@ OFFENDER_FACING_ROLES = frozenset(
 )
 # Roles that see aggregates only, never a person.
 AGGREGATE_ONLY_ROLES = frozenset({Role.ANALYST})
+# Roles that reach no case through their unit's grants: analysts, and the data-protection officer,
+# who reaches a person only through a recorded lawful request (qorgau.privacy).
+NO_GRANT_ROLES = AGGREGATE_ONLY_ROLES | frozenset({Role.PRIVACY_OFFICER})

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from qorgau.accounts import normalise
 from qorgau.accounts.delivery import deliveries_enqueue, deliveries_plan
 from qorgau.accounts.models import AgencyKind, Notification, NotificationKind, ServiceArea, Unit, User
-from qorgau.accounts.roles import ROLE_CAPABILITIES, Role
+from qorgau.accounts.roles import ROLE_CAPABILITIES, Capability, Role
 from qorgau.core import clock, crypto
 from qorgau.core import iin as iin_rules
 from qorgau.core.audit import audit_record
@@ -32,6 +32,15 @@ SUPPORTED_LANGUAGES = ("ru", "kk", "en")
 def roles_sync() -> int:
     """Create or update one Django group per role holding its capabilities. Idempotent."""
     perms = {p.codename: p for p in Permission.objects.filter(content_type__app_label="accounts")}
+    missing = [c for c in Capability if c.value not in perms]
+    if missing:
+        # A capability added in code before the migration that lists it (post_migrate creates
+        # permissions from the migrated model state): create its row here, so roles stay in step.
+        from django.contrib.contenttypes.models import ContentType
+
+        ct = ContentType.objects.get_for_model(User)
+        for c in missing:
+            perms[c.value], _new = Permission.objects.get_or_create(content_type=ct, codename=c.value, defaults={"name": c.value.replace("_", " ")})
     for role, caps in ROLE_CAPABILITIES.items():
         group, _created = Group.objects.get_or_create(name=role.value)
         group.permissions.set([perms[c.value] for c in caps])
@@ -184,14 +193,21 @@ def notification_mark_read(*, actor: User, notification_id: int | None = None) -
 def staff_blind_indexes_rebuild() -> int:
     """Recompute staff blind indexes under the active blind-index key (after a key rotation).
 
-    Runs in batches of its own transactions; each row is rewritten from its decrypted fields, so it
-    is idempotent and can be interrupted.
+    Each row is locked and rewritten from its decrypted fields in a transaction of its own, so it is
+    idempotent, can be interrupted, and never replaces indexes a concurrent change just wrote.
     """
-    rebuilt = 0
-    for user in User.objects.only("id", "full_name", "iin").iterator(chunk_size=500):
-        iin_bidx = crypto.blind_index("staff_iin", normalise.iin_key(user.iin)) if user.iin else ""
-        name_bidx = staff_name_bidx(user.full_name or "", user.iin)
-        rebuilt += User.objects.filter(pk=user.pk).exclude(iin_bidx=iin_bidx, name_bidx=name_bidx).update(
-            iin_bidx=iin_bidx, name_bidx=name_bidx
-        )
+    rebuilt, last = 0, 0
+    while batch := list(User.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:500]):
+        for pk in batch:
+            # Locked while recomputed: a profile change landing meanwhile keeps its own indexes.
+            with transaction.atomic():
+                user = User.objects.select_for_update().only("id", "full_name", "iin").filter(pk=pk).first()
+                if user is None:
+                    continue
+                iin_bidx = crypto.blind_index("staff_iin", normalise.iin_key(user.iin)) if user.iin else ""
+                name_bidx = staff_name_bidx(user.full_name or "", user.iin)
+                rebuilt += User.objects.filter(pk=user.pk).exclude(iin_bidx=iin_bidx, name_bidx=name_bidx).update(
+                    iin_bidx=iin_bidx, name_bidx=name_bidx
+                )
+        last = batch[-1]
     return rebuilt

@@ -84,6 +84,9 @@ class AuditAction(models.TextChoices):
     LANGUAGE_CHANGED = "language_changed", _("Language changed")
     BREAK_GLASS = "break_glass", _("Emergency access (break-glass)")
     IMPORT = "import", _("Import")
+    RETENTION = "retention", _("Personal data removed under the retention policy")
+    BACKUP = "backup", _("Backup made")
+    RESTORE = "restore", _("Backup restored")
 
 
 class AuditEvent(models.Model):

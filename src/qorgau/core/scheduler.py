@@ -29,13 +29,17 @@ class Job:
 
 def _jobs() -> list[Job]:
     from qorgau.accounts.tasks import retry_deliveries
+    from qorgau.cases.tasks import apply_retention
     from qorgau.core.tasks import seal_audit_log
     from qorgau.protocols.tasks import sweep_deadlines
+    from qorgau.watch.tasks import watch_access
 
     return [
         Job("audit-seal", timedelta(seconds=60), seal_audit_log.enqueue),
         Job("protocols-sweep", timedelta(seconds=60), sweep_deadlines.enqueue),
         Job("notifications-retry", timedelta(seconds=60), retry_deliveries.enqueue),
+        Job("retention", timedelta(days=1), apply_retention.enqueue),
+        Job("access-watch", timedelta(minutes=15), watch_access.enqueue),
     ]
 
 

@@ -169,6 +169,7 @@ USERS = [
     ("coordinator", Role.PLACEMENT_COORDINATOR, "akimat_almaty", "Айнур Смагулова"),
     ("conference", Role.CONFERENCE_COORDINATOR, "fsc_almaty", "Бахыт Есенова"),
     ("oversight", Role.OVERSIGHT, "oversight", "Серик Мусин"),
+    ("privacy", Role.PRIVACY_OFFICER, "ministry", "Алия Жаксылыкова"),
     ("admin", Role.ADMINISTRATOR, "system", "Администратор Qorgau"),
 ]
 

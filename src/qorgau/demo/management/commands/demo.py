@@ -22,6 +22,7 @@ from qorgau.demo.shelters import shelters_seed
 from qorgau.demo.support import support_seed
 from qorgau.demo.synthetic import DEFAULT_SEED, generate, reports_for_scale
 from qorgau.demo.training import training_seed
+from qorgau.demo.watch import watch_seed
 from qorgau.monitoring.demo_seed import monitoring_demo
 from qorgau.training.models import Action
 from qorgau.training.reference import requirements_enforce
@@ -106,6 +107,10 @@ class Command(BaseCommand):
             conferences = conferences_seed()
             self.stdout.write(
                 f"Case conferences: {conferences['proposed']} proposed by the rules, {conferences['held']} held with decisions."
+            )
+            watch = watch_seed()
+            self.stdout.write(
+                f"Access watch: the inspector broke the glass {watch['break_glass']} times; {watch['alerts']} alert(s) for her supervisor."
             )
             # The analysts' figures: tallies of everything above, then the strategy, whose baselines are the
             # demo data's own 2024 figures.
