@@ -174,7 +174,8 @@ def test_the_demo_command(reference):
     lines = out.getvalue().strip().splitlines()
     created = next(line for line in lines if line.startswith("Synthetic data"))
     assert created.startswith("Synthetic data created: 30 reports, ") and ", 20 regions (" in created
-    assert lines[-3].startswith("Case conferences: ")  # then the protocol's backlog and the conferences
+    assert lines[-4].startswith("Case conferences: ")  # then the protocol's backlog and the conferences
+    assert lines[-3] == "Access watch: the inspector broke the glass 3 times; 1 alert(s) for her supervisor."
     assert lines[-2].startswith("Analytics: ") and lines[-1].startswith("Strategy: ")  # then the analysts' figures
     out = StringIO()
     call_command("demo", "--scale", "30", "--seed", "3", stdout=out)
