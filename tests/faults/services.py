@@ -30,7 +30,15 @@ from qorgau.monitoring import mqtt
 from qorgau.monitoring.broker import Broker, free_port, mosquitto_binary
 
 PROJECT = Path(__file__).resolve().parents[2]
-PG_BIN = Path(os.environ.get("QORGAU_FAULT_PG_BIN", "/usr/lib/postgresql/15/bin"))
+def _pg_bin() -> Path:
+    """Debian's server binaries of the newest installed PostgreSQL (QORGAU_FAULT_PG_BIN overrides)."""
+    if os.environ.get("QORGAU_FAULT_PG_BIN"):
+        return Path(os.environ["QORGAU_FAULT_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 PG_USER = "postgres"  # initdb and postgres refuse to run as root
 
 
