@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
 from django.test import Client, RequestFactory
+from django.utils import translation
 
 from qorgau.core import views
 from qorgau.core.errors import Conflict, NotFound
@@ -111,8 +112,9 @@ def test_a_database_that_cannot_be_reached_is_a_503_to_retry(error):
     try:
         raise error
     except type(error):  # Django calls the handler inside its except block
-        page = views.server_error(_request("/cases/"))
-        api = views.server_error(_request("/api/v1/reports"))
+        with translation.override("en"):
+            page = views.server_error(_request("/cases/"))
+            api = views.server_error(_request("/api/v1/reports"))
     _assert_html_error(page, 503)
     _assert_json_error(api, 503)
     assert page["Retry-After"] == api["Retry-After"] == "5"

@@ -31,7 +31,7 @@ def test_every_role_is_seeded_once():
     from qorgau.accounts.roles import Role
 
     assert sorted(str(role) for _, role, *_ in USERS) == sorted(r.value for r in Role)
-    assert len(DEMO_USERNAMES) == 17
+    assert len(DEMO_USERNAMES) == 18
 
 
 @pytest.mark.parametrize("username", DEMO_USERNAMES)
