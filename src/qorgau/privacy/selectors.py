@@ -47,6 +47,22 @@ def request_get(request_id: int) -> PrivacyRequest:
     return found
 
 
+def request_members(found: PrivacyRequest) -> list[Person]:
+    """The records of the subject's cluster (the request page lists them for correction)."""
+    if found.subject is None:
+        return []
+    return list(Person.objects.filter(cluster_id=found.subject.cluster_id or found.subject.pk).order_by("pk"))
+
+
+def request_member(found: PrivacyRequest, person_id: int) -> Person:
+    """A record of the subject's cluster, or NotFound: a correction reaches no one else."""
+    person = Person.objects.filter(pk=person_id).first()
+    subject = found.subject
+    if person is None or subject is None or (person.cluster_id or person.pk) != (subject.cluster_id or subject.pk):
+        raise NotFound()
+    return person
+
+
 def export_get(export_id: int) -> PrivacyExport:
     found = PrivacyExport.objects.select_related("request", "request__subject").filter(pk=export_id).first()
     if found is None:

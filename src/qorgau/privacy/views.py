@@ -21,7 +21,7 @@ from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
 from qorgau.cases.conflict import conflict_response
 from qorgau.core.audit import audit_record
-from qorgau.core.errors import Conflict, Invalid, NotFound
+from qorgau.core.errors import Conflict, Invalid
 from qorgau.core.form_errors import invalid_onto_form
 from qorgau.core.models import AuditAction
 from qorgau.people.models import Person
@@ -62,7 +62,7 @@ def requests_view(request: HttpRequest) -> HttpResponse:
 def _request_page(request: HttpRequest, found: PrivacyRequest, *, search: SearchForm | None = None,
                   candidates: list[selectors.Found] | None = None, status: int = 200, error: str = "") -> HttpResponse:
     audit_record(actor=_user(request), action=AuditAction.READ, target_type="privacy_request", target_id=found.pk, request=request)
-    members = list(Person.objects.filter(cluster_id=found.subject.cluster_id or found.subject.pk).order_by("pk")) if found.subject else []
+    members = selectors.request_members(found)
     return render(request, "privacy/request.html", {
         "req": found, "search": search or SearchForm(), "candidates": candidates, "error": error,
         "members": members, "exports": list(found.exports.all()[:5]), "corrections": list(found.corrections.all()),
@@ -150,20 +150,12 @@ def _initial(person: Person) -> dict[str, Any]:
     }
 
 
-def _member(found: PrivacyRequest, person_id: int) -> Person:
-    person = Person.objects.filter(pk=person_id).first()
-    subject = found.subject
-    if person is None or subject is None or (person.cluster_id or person.pk) != (subject.cluster_id or subject.pk):
-        raise NotFound()
-    return person
-
-
 @login_required
 @capability_required(PRIVACY)
 @require_http_methods(["GET", "HEAD", "POST"])
 def correct_view(request: HttpRequest, request_id: int, person_id: int) -> HttpResponse:
     found = selectors.request_get(request_id)
-    person = _member(found, person_id)
+    person = selectors.request_member(found, person_id)
     if found.kind != RequestKind.CORRECTION:
         raise Invalid(_("This request does not ask for a correction."))
     user = _user(request)
