@@ -11,10 +11,9 @@ import pytest
 from django.utils import translation
 
 from qorgau.accounts.roles import Role
-from qorgau.core import clock
 from qorgau.orders.court import court_decision_record
 from tests.orders.support import court_unit, grant
-from tests.programmes.support import make_programme
+from tests.programmes.support import local_today, make_programme
 from tests.protocols.conftest import case, inspector, protocols  # noqa: F401  (fixtures)
 from tests.protocols.support import agency_unit
 
@@ -44,7 +43,7 @@ def clerk(make_user, court, case):  # noqa: F811
 
 @pytest.fixture
 def decision(clerk, case):  # noqa: F811
-    return court_decision_record(actor=clerk, case=case, kind="special_requirements", decided_on=clock.now().date() - dt.timedelta(days=1),
+    return court_decision_record(actor=clerk, case=case, kind="special_requirements", decided_on=local_today() - dt.timedelta(days=1),
                                  reference="2-100/2026")
 
 

@@ -12,6 +12,12 @@ from qorgau.programmes.models import Enrolment, Programme
 from qorgau.programmes.services import ProgrammeInput, enrolment_create, programme_create, session_record
 
 
+def local_today() -> dt.date:
+    """Today where the programmes' units are (Asia/Almaty): the services date sessions and deadlines
+    in the unit's zone, so a test that took the UTC date failed between 19:00 and 24:00 UTC."""
+    return clock.local(clock.now(), "Asia/Almaty").date()
+
+
 def make_programme(unit: Unit, *, sessions_required: int = 12, kind: str = "anger", region: str = "", **flags: bool) -> Programme:
     return programme_create(actor=None, unit=unit, data=ProgrammeInput(
         kind=kind, name_kk="Ашуды басқару", name_ru="Управление гневом", name_en="Anger management", sessions_required=sessions_required,
@@ -20,7 +26,7 @@ def make_programme(unit: Unit, *, sessions_required: int = 12, kind: str = "ange
 
 def enrol(actor: User, case: Case, decision: CourtDecision, programme: Programme, *, days_ago: int = 20, **kw) -> Enrolment:
     """Enrolled ``days_ago`` days ago (so that sessions can be recorded on the days since)."""
-    kw.setdefault("deadline", clock.now().date() + dt.timedelta(days=90))
+    kw.setdefault("deadline", local_today() + dt.timedelta(days=90))
     with clock.frozen(clock.now() - dt.timedelta(days=days_ago)):
         return enrolment_create(actor=actor, case=case, decision_id=decision.pk, programme_id=programme.pk, **kw)
 
@@ -28,7 +34,7 @@ def enrol(actor: User, case: Case, decision: CourtDecision, programme: Programme
 def sessions(actor: User, enrolment: Enrolment, marks: str, *, start: dt.date | None = None) -> Enrolment:
     """Record a session per letter of ``marks`` (a attended, x excused, n absent) on consecutive days
     ending today at the latest."""
-    day = start or clock.now().date() - dt.timedelta(days=len(marks) - 1)
+    day = start or local_today() - dt.timedelta(days=len(marks) - 1)
     codes = {"a": "attended", "x": "excused", "n": "absent"}
     for i, m in enumerate(marks):
         enrolment.refresh_from_db()

@@ -19,7 +19,7 @@ from qorgau.programmes import selectors, services
 from qorgau.programmes.models import EnrolmentStatus, NoncomplianceCause
 from qorgau.protocols.models import Task
 from tests.orders.support import police_input
-from tests.programmes.support import enrol, make_programme, sessions
+from tests.programmes.support import enrol, local_today, make_programme, sessions
 from tests.protocols.support import make_case
 
 pytestmark = pytest.mark.django_db
@@ -46,21 +46,21 @@ def test_enrol_refuses_bad_input(clerk, case, decision, programme, inspector, ma
     from tests.orders.support import grant
 
     grant(other, clerk.unit)
-    foreign = court_decision_record(actor=clerk, case=other, kind="other", decided_on=clock.now().date(), reference="9-9/2026")
+    foreign = court_decision_record(actor=clerk, case=other, kind="other", decided_on=local_today(), reference="9-9/2026")
     with pytest.raises(Invalid) as exc:
         services.enrolment_create(actor=clerk, case=case, decision_id=foreign.pk, programme_id=programme.pk,
-                                  deadline=clock.now().date() + dt.timedelta(days=30))
+                                  deadline=local_today() + dt.timedelta(days=30))
     assert "decision" in _fields(exc)
     with pytest.raises(Invalid) as exc:
-        services.enrolment_create(actor=clerk, case=case, decision_id=decision.pk, programme_id=programme.pk, deadline=clock.now().date())
+        services.enrolment_create(actor=clerk, case=case, decision_id=decision.pk, programme_id=programme.pk, deadline=local_today())
     assert "deadline" in _fields(exc)
     with pytest.raises(Invalid) as exc:
         services.enrolment_create(actor=clerk, case=case, decision_id=decision.pk, programme_id=programme.pk,
-                                  deadline=clock.now().date() + dt.timedelta(days=30), breach_counts=True)
+                                  deadline=local_today() + dt.timedelta(days=30), breach_counts=True)
     assert "This decision has no protective order" in _fields(exc)["breach_counts"][0]
     with pytest.raises(Forbidden):
         services.enrolment_create(actor=inspector, case=case, decision_id=decision.pk, programme_id=programme.pk,
-                                  deadline=clock.now().date() + dt.timedelta(days=30))
+                                  deadline=local_today() + dt.timedelta(days=30))
 
 
 def test_probation_may_enrol(make_user, case, decision, programme):
@@ -78,20 +78,20 @@ def test_attending_then_completed(clerk, case, decision, programme, provider):
     e = sessions(provider, e, "a")
     assert e.status == EnrolmentStatus.ATTENDING
     assert case.events.filter(kind=EventKind.PROGRAMME, to_state="attending").exists()
-    e = sessions(provider, e, "xna", start=clock.now().date() - dt.timedelta(days=10))
+    e = sessions(provider, e, "xna", start=local_today() - dt.timedelta(days=10))
     assert e.status == EnrolmentStatus.ATTENDING
-    e = sessions(provider, e, "a", start=clock.now().date() - dt.timedelta(days=1))
-    assert e.status == EnrolmentStatus.COMPLETED and e.ended_on == clock.now().date() - dt.timedelta(days=1)
+    e = sessions(provider, e, "a", start=local_today() - dt.timedelta(days=1))
+    assert e.status == EnrolmentStatus.COMPLETED and e.ended_on == local_today() - dt.timedelta(days=1)
     assert _noncompliance_tasks(case) == []
     with pytest.raises(Invalid) as exc:
-        services.session_record(actor=provider, enrolment_id=e.pk, version=e.version, held_on=clock.now().date() - dt.timedelta(days=1),
+        services.session_record(actor=provider, enrolment_id=e.pk, version=e.version, held_on=local_today() - dt.timedelta(days=1),
                                 attendance="attended")
     assert "closed" in _fields(exc)["__all__"][0]
 
 
 def test_session_refuses_bad_dates_stale_versions_and_strangers(clerk, case, decision, programme, provider, make_user):
     e = enrol(clerk, case, decision, programme, days_ago=5)
-    today = clock.now().date()
+    today = local_today()
     for day, text in ((today + dt.timedelta(days=1), "future"), (today - dt.timedelta(days=6), "before the enrolment")):
         with pytest.raises(Invalid) as exc:
             services.session_record(actor=provider, enrolment_id=e.pk, version=e.version, held_on=day, attendance="attended")
@@ -109,7 +109,7 @@ def test_session_refuses_bad_dates_stale_versions_and_strangers(clerk, case, dec
 
 def test_absences_make_him_noncompliant_once_with_court_and_police_tasks(clerk, case, decision, programme, provider):
     e = enrol(clerk, case, decision, programme)
-    e = sessions(provider, e, "nn", start=clock.now().date() - dt.timedelta(days=5))
+    e = sessions(provider, e, "nn", start=local_today() - dt.timedelta(days=5))
     assert e.status == EnrolmentStatus.ENROLLED
     e = sessions(provider, e, "n")
     assert e.status == EnrolmentStatus.NONCOMPLIANT and e.cause == NoncomplianceCause.ABSENCES
@@ -152,7 +152,7 @@ def test_court_may_cancel_but_not_complete(clerk, case, decision, programme):
 
 
 def test_deadline_sweep_is_idempotent(clerk, case, decision, programme, provider):
-    e = enrol(clerk, case, decision, programme, deadline=clock.now().date() + dt.timedelta(days=3))
+    e = enrol(clerk, case, decision, programme, deadline=local_today() + dt.timedelta(days=3))
     sessions(provider, e, "a")
     assert services.programmes_overdue() == 0
     with clock.frozen(clock.now() + dt.timedelta(days=5)):
@@ -168,7 +168,7 @@ def test_deadline_sweep_is_idempotent(clerk, case, decision, programme, provider
 def test_breach_recorded_only_when_the_decision_says_so(clerk, case, programme, provider, inspector):
     order = orders.order_issue(actor=inspector, case=case, data=police_input(case))
     orders.order_serve(actor=inspector, order=order, version=order.version)
-    decision = court_decision_record(actor=clerk, case=case, kind="special_requirements", decided_on=clock.now().date(),
+    decision = court_decision_record(actor=clerk, case=case, kind="special_requirements", decided_on=local_today(),
                                      reference="2-200/2026", order_id=order.pk)
     plain = enrol(clerk, case, decision, programme, days_ago=0)
     services.enrolment_outcome(actor=provider, enrolment_id=plain.pk, version=plain.version, outcome="noncompliant", reason="Absent")

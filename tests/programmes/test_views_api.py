@@ -8,10 +8,9 @@ import datetime as dt
 import pytest
 
 from qorgau.accounts.roles import Role
-from qorgau.core import clock
 from qorgau.programmes.models import Enrolment, EnrolmentStatus
 from tests.conftest import sign_in
-from tests.programmes.support import enrol, sessions
+from tests.programmes.support import enrol, local_today, sessions
 from tests.protocols.support import agency_unit
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +58,7 @@ def test_enrol_from_the_case_page(client, clerk, case, decision, programme, prov
     bad = c.post(f"/programmes/enrol/{case.pk}/", {"decision": decision.pk, "programme": programme.pk, "deadline": "2001-01-01",
                                                    "allowed_absences": "2"})
     assert bad.status_code == 422 and "The deadline must be after today." in bad.content.decode()
-    deadline = (clock.now().date() + dt.timedelta(days=60)).isoformat()
+    deadline = (local_today() + dt.timedelta(days=60)).isoformat()
     r = c.post(f"/programmes/enrol/{case.pk}/", {"decision": decision.pk, "programme": programme.pk, "deadline": deadline, "allowed_absences": "1"})
     assert r.status_code == 302
     e = Enrolment.objects.get()
@@ -73,10 +72,10 @@ def test_sessions_and_outcome_on_the_pages(client, clerk, case, decision, progra
     e = enrol(clerk, case, decision, programme, days_ago=3)
     c = sign_in(client, provider)
     url = f"/programmes/enrolments/{e.pk}/sessions/"
-    future = (clock.now().date() + dt.timedelta(days=2)).isoformat()
+    future = (local_today() + dt.timedelta(days=2)).isoformat()
     r = c.post(url, {"version": e.version, "held_on": future, "attendance": "attended"})
     assert r.status_code == 422 and "The session cannot be in the future." in r.content.decode()
-    today = clock.now().date().isoformat()
+    today = local_today().isoformat()
     assert c.post(url, {"version": e.version, "held_on": today, "attendance": "attended", "note": "Came on time"}).status_code == 302
     assert c.post(url, {"version": e.version, "held_on": today, "attendance": "attended"}).status_code == 409
     e.refresh_from_db()
@@ -94,7 +93,7 @@ def test_api(client, clerk, case, decision, programme, provider):
     listed = c.get("/api/v1/programmes", {"language": "en", "migrants": "true"})
     assert listed.status_code == 200 and [p["id"] for p in listed.json()] == [programme.pk]
     assert c.get("/api/v1/programmes", {"language": "zz"}).status_code == 422
-    deadline = (clock.now().date() + dt.timedelta(days=60)).isoformat()
+    deadline = (local_today() + dt.timedelta(days=60)).isoformat()
     body = {"decision_id": decision.pk, "programme_id": programme.pk, "deadline": deadline}
     made = c.post(f"/api/v1/cases/{case.pk}/enrolments", body, content_type="application/json")
     assert made.status_code == 201 and made.json()["status"] == "enrolled"
@@ -102,7 +101,7 @@ def test_api(client, clerk, case, decision, programme, provider):
     assert bad.status_code == 422
     eid = made.json()["id"]
     p = sign_in(client, provider)
-    today = clock.now().date().isoformat()
+    today = local_today().isoformat()
     r = p.post(f"/api/v1/enrolments/{eid}/sessions", {"version": 1, "held_on": today, "attendance": "absent"}, content_type="application/json")
     assert r.status_code == 201 and r.json()["absences"] == 1 and r.json()["version"] == 2
     stale = p.post(f"/api/v1/enrolments/{eid}/sessions", {"version": 1, "held_on": today, "attendance": "absent"}, content_type="application/json")
