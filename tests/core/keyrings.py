@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 
 from django.conf import settings
 
 from qorgau.core.keyconfig import KEY_BYTES, Keyring
+
+# Every variable load_keyring reads: a test of where keys come from starts with none of them set.
+KEY_ENVIRONMENT = (
+    "QORGAU_FIELD_KEYS",
+    "QORGAU_BLIND_INDEX_KEYS",
+    "QORGAU_AUDIT_KEY",
+    "QORGAU_BACKUP_KEY",
+    "QORGAU_FIELD_KEY_ACTIVE",
+    "QORGAU_BLIND_INDEX_KEY_ACTIVE",
+    "QORGAU_KEY_FILE",
+)
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def keys_cleared(monkeypatch):
+    """The monkeypatch with every key variable removed from the environment."""
+    for name in KEY_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
 
 
 def key(byte: int) -> bytes:

@@ -10,34 +10,23 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from qorgau.core.keyconfig import KEY_BYTES, generate_key_file, load_keyring
+from tests.core.keyrings import b64, keys_cleared
 
 K1, K2, K3, K4 = (bytes([n]) * KEY_BYTES for n in (0x71, 0x72, 0x73, 0x74))
 
 
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
-
 
 @pytest.fixture
 def env(monkeypatch):
-    for name in (
-        "QORGAU_FIELD_KEYS",
-        "QORGAU_BLIND_INDEX_KEYS",
-        "QORGAU_AUDIT_KEY",
-        "QORGAU_BACKUP_KEY",
-        "QORGAU_FIELD_KEY_ACTIVE",
-        "QORGAU_BLIND_INDEX_KEY_ACTIVE",
-        "QORGAU_KEY_FILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("QORGAU_FIELD_KEYS", f"f1:{_b64(K1)}")
-    monkeypatch.setenv("QORGAU_BLIND_INDEX_KEYS", f"b1:{_b64(K2)}")
-    monkeypatch.setenv("QORGAU_AUDIT_KEY", _b64(K3))
+    keys_cleared(monkeypatch)
+    monkeypatch.setenv("QORGAU_FIELD_KEYS", f"f1:{b64(K1)}")
+    monkeypatch.setenv("QORGAU_BLIND_INDEX_KEYS", f"b1:{b64(K2)}")
+    monkeypatch.setenv("QORGAU_AUDIT_KEY", b64(K3))
     return monkeypatch
 
 
 def test_environment_backup_key(env, tmp_path):
-    env.setenv("QORGAU_BACKUP_KEY", _b64(K4))
+    env.setenv("QORGAU_BACKUP_KEY", b64(K4))
     assert load_keyring(mode="production", var_dir=tmp_path).backup_key == K4
 
 
@@ -47,7 +36,7 @@ def test_production_starts_without_a_backup_key(env, tmp_path):
 
 
 def test_a_short_backup_key_is_refused(env, tmp_path):
-    env.setenv("QORGAU_BACKUP_KEY", _b64(b"\x01" * 16))
+    env.setenv("QORGAU_BACKUP_KEY", b64(b"\x01" * 16))
     with pytest.raises(ImproperlyConfigured, match="QORGAU_BACKUP_KEY must be 32 bytes, got 16"):
         load_keyring(mode="production", var_dir=tmp_path)
 
@@ -66,7 +55,7 @@ def test_generated_key_file_has_an_independent_backup_key(env, tmp_path):
 def test_demo_keys_from_before_backups_get_their_own_backup_key_once(env, tmp_path):
     for name in ("QORGAU_FIELD_KEYS", "QORGAU_BLIND_INDEX_KEYS", "QORGAU_AUDIT_KEY"):
         env.delenv(name)
-    old = {"field_keys": {"f1": _b64(K1)}, "active_field_key": "f1", "blind_keys": {"b1": _b64(K2)}, "active_blind_key": "b1", "audit_key": _b64(K3)}
+    old = {"field_keys": {"f1": b64(K1)}, "active_field_key": "f1", "blind_keys": {"b1": b64(K2)}, "active_blind_key": "b1", "audit_key": b64(K3)}
     (tmp_path / "keys.json").write_text(json.dumps(old))
     first = load_keyring(mode="demo", var_dir=tmp_path)
     assert first.backup_key is not None and len(first.backup_key) == KEY_BYTES

@@ -10,32 +10,22 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from qorgau.core.keyconfig import KEY_BYTES, generate_key_file, load_keyring
+from tests.core.keyrings import b64, keys_cleared
 
 K1, K2, K3 = (bytes([n]) * KEY_BYTES for n in (0x51, 0x52, 0x53))
 
 
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
-
 
 @pytest.fixture
 def env(monkeypatch):
-    for name in (
-        "QORGAU_FIELD_KEYS",
-        "QORGAU_BLIND_INDEX_KEYS",
-        "QORGAU_AUDIT_KEY",
-        "QORGAU_FIELD_KEY_ACTIVE",
-        "QORGAU_BLIND_INDEX_KEY_ACTIVE",
-        "QORGAU_KEY_FILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    keys_cleared(monkeypatch)
     return monkeypatch
 
 
 def test_environment_keys_first_is_active(env, tmp_path):
-    env.setenv("QORGAU_FIELD_KEYS", f"new:{_b64(K1)}, old:{_b64(K2)}")
-    env.setenv("QORGAU_BLIND_INDEX_KEYS", f"b1:{_b64(K3)}")
-    env.setenv("QORGAU_AUDIT_KEY", _b64(K3))
+    env.setenv("QORGAU_FIELD_KEYS", f"new:{b64(K1)}, old:{b64(K2)}")
+    env.setenv("QORGAU_BLIND_INDEX_KEYS", f"b1:{b64(K3)}")
+    env.setenv("QORGAU_AUDIT_KEY", b64(K3))
     ring = load_keyring(mode="production", var_dir=tmp_path)
     assert ring.field_keys == {"new": K1, "old": K2}
     assert (ring.active_field_key, ring.active_blind_key) == ("new", "b1")
@@ -44,11 +34,11 @@ def test_environment_keys_first_is_active(env, tmp_path):
 
 
 def test_environment_can_name_the_active_keys(env, tmp_path):
-    env.setenv("QORGAU_FIELD_KEYS", f"new:{_b64(K1)},old:{_b64(K2)}")
+    env.setenv("QORGAU_FIELD_KEYS", f"new:{b64(K1)},old:{b64(K2)}")
     env.setenv("QORGAU_FIELD_KEY_ACTIVE", "old")
-    env.setenv("QORGAU_BLIND_INDEX_KEYS", f"b2:{_b64(K2)},b1:{_b64(K3)}")
+    env.setenv("QORGAU_BLIND_INDEX_KEYS", f"b2:{b64(K2)},b1:{b64(K3)}")
     env.setenv("QORGAU_BLIND_INDEX_KEY_ACTIVE", "b1")
-    env.setenv("QORGAU_AUDIT_KEY", _b64(K3))
+    env.setenv("QORGAU_AUDIT_KEY", b64(K3))
     ring = load_keyring(mode="production", var_dir=tmp_path)
     assert (ring.active_field_key, ring.active_blind_key) == ("old", "b1")
 
@@ -60,15 +50,15 @@ def test_environment_can_name_the_active_keys(env, tmp_path):
         ({"QORGAU_BLIND_INDEX_KEY_ACTIVE": "nope"}, "environment: active blind key 'nope' is not configured"),
         ({"QORGAU_AUDIT_KEY": ""}, "QORGAU_AUDIT_KEY is required with QORGAU_FIELD_KEYS"),
         ({"QORGAU_BLIND_INDEX_KEYS": ""}, "QORGAU_BLIND_INDEX_KEYS holds no key"),
-        ({"QORGAU_FIELD_KEYS": f"bad-id:{_b64(K1)}"}, "each key is 'id:base64' with a short alphanumeric id"),
-        ({"QORGAU_FIELD_KEYS": f"{'k' * 17}:{_b64(K1)}"}, "each key is 'id:base64' with a short alphanumeric id"),
-        ({"QORGAU_AUDIT_KEY": _b64(b"\x00" * 31)}, "QORGAU_AUDIT_KEY must be 32 bytes, got 31"),
+        ({"QORGAU_FIELD_KEYS": f"bad-id:{b64(K1)}"}, "each key is 'id:base64' with a short alphanumeric id"),
+        ({"QORGAU_FIELD_KEYS": f"{'k' * 17}:{b64(K1)}"}, "each key is 'id:base64' with a short alphanumeric id"),
+        ({"QORGAU_AUDIT_KEY": b64(b"\x00" * 31)}, "QORGAU_AUDIT_KEY must be 32 bytes, got 31"),
     ],
 )
 def test_environment_errors(env, tmp_path, overrides, message):
-    env.setenv("QORGAU_FIELD_KEYS", f"f1:{_b64(K1)}")
-    env.setenv("QORGAU_BLIND_INDEX_KEYS", f"b1:{_b64(K2)}")
-    env.setenv("QORGAU_AUDIT_KEY", _b64(K3))
+    env.setenv("QORGAU_FIELD_KEYS", f"f1:{b64(K1)}")
+    env.setenv("QORGAU_BLIND_INDEX_KEYS", f"b1:{b64(K2)}")
+    env.setenv("QORGAU_AUDIT_KEY", b64(K3))
     for name, value in overrides.items():
         env.setenv(name, value)
     with pytest.raises(ImproperlyConfigured) as exc:
@@ -104,7 +94,7 @@ def test_generate_key_file_never_overwrites(tmp_path):
 
 def test_key_file_missing_an_entry(env, tmp_path):
     path = tmp_path / "keys.json"
-    path.write_text(json.dumps({"field_keys": {"f1": _b64(K1)}, "active_field_key": "f1"}))
+    path.write_text(json.dumps({"field_keys": {"f1": b64(K1)}, "active_field_key": "f1"}))
     env.setenv("QORGAU_KEY_FILE", str(path))
     with pytest.raises(ImproperlyConfigured, match=f"{path} lacks 'blind_keys'"):
         load_keyring(mode="production", var_dir=tmp_path)

@@ -28,8 +28,11 @@ import pytest
 
 from qorgau.monitoring import mqtt
 from qorgau.monitoring.broker import Broker, free_port, mosquitto_binary
+from tests.monitoring.mqtt_fixtures import wait_until
 
 PROJECT = Path(__file__).resolve().parents[2]
+
+
 def _pg_bin() -> Path:
     """Debian's server binaries of the newest installed PostgreSQL (QORGAU_FAULT_PG_BIN overrides)."""
     if os.environ.get("QORGAU_FAULT_PG_BIN"):
@@ -49,15 +52,8 @@ def require(path: Path | str | None, what: str, install: str) -> str:
 
 
 def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, show: Callable[[], Any] | None = None) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            seen = f"; {show()!r}" if show is not None else ""
-            pytest.fail(f"timed out after {timeout} s waiting for {what} (last value: {value!r}{seen})")
-        time.sleep(0.1)
+    """``wait_until`` at a slower poll: a condition here asks the probe process, not this one."""
+    return wait_until(condition, timeout=timeout, what=what, show=show, poll=0.1)
 
 
 def _as_postgres(*args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -23,8 +23,9 @@ from qorgau.monitoring.broker import Broker, free_port, mosquitto_binary
 __all__ = ["Collector", "broker", "broker_factory", "mqtt_endpoint", "mqtt_settings", "wait_until"]
 
 
-def wait_until(condition: Callable[[], Any], *, timeout: float = 15.0, what: str = "condition", show: Callable[[], Any] | None = None) -> Any:
-    """Poll ``condition`` until it is truthy; fail with ``what`` after ``timeout`` seconds."""
+def wait_until(condition: Callable[[], Any], *, timeout: float = 15.0, what: str = "condition", show: Callable[[], Any] | None = None,
+               poll: float = 0.02) -> Any:
+    """Poll ``condition`` every ``poll`` seconds until it is truthy; fail with ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -33,7 +34,7 @@ def wait_until(condition: Callable[[], Any], *, timeout: float = 15.0, what: str
         if time.monotonic() > deadline:
             seen = f"; {show()!r}" if show is not None else ""
             pytest.fail(f"timed out after {timeout} s waiting for {what} (last value: {value!r}{seen})")
-        time.sleep(0.02)
+        time.sleep(poll)
 
 
 def _require_mosquitto() -> None:
