@@ -6,6 +6,8 @@ import datetime as dt
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from qorgau.accounts.masks import MASKED, Scope
@@ -294,6 +296,28 @@ def test_flags_of_a_case_never_count_a_restricted_case(make_user, reference):
     a = _register(inspector, _victim("Сапарова Айгерим", 1000))
     _register(inspector, _victim("Ким Ольга", 1200), restricted=True)
     assert case_flags(a, inspector) == []
+
+
+def test_the_flags_read_the_registry_in_a_fixed_number_of_statements(make_user, other_unit):
+    """Issue 10: the flags are on every case page and case detail; their statements must not grow with
+    the related cases (one for the clusters, her recent incidents, the related cases, which of them the
+    user may open, the orders) and the counts stay right as the registry grows."""
+    inspector, atyrau = make_user(), make_user(unit=other_unit)
+    a = _register(inspector, _victim("Сапарова Айгерим", 1000))
+    _register(atyrau, _victim("Жумабаева Салтанат", 1100))
+    with CaptureQueriesContext(connection) as few:
+        flags = case_flags(a, inspector)
+    assert flags[0] == "The offender has 1 other victim in the registry."
+    for serial, name in ((1300, "Ахметова Жанар"), (1400, "Ким Ольга"), (1500, "Нурланова Дина")):
+        _register(atyrau, _victim(name, serial))
+        _register(inspector, _victim(name, serial), offender_serial=serial + 1000)
+    with CaptureQueriesContext(connection) as many:
+        flags = case_flags(a, inspector)
+    assert flags == [
+        "The offender has 4 other victims in the registry.",
+        "A related case is held by Atyrau region police: ask them, or use emergency access.",
+    ]
+    assert len(many.captured_queries) == len(few.captured_queries) <= 5
 
 
 # --- history and the registration screen's proposals ----------------------------------------------

@@ -445,12 +445,13 @@ class AddUnitForm(forms.Form):
         label=_("Why this unit needs the case"), max_length=2000, error_messages=ERRORS, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case, working: set[int] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from qorgau.accounts.models import Unit
         from qorgau.cases.selectors import case_workers
 
-        working = {g.unit_id for g in case_workers(case)}
+        if working is None:
+            working = {g.unit_id for g in case_workers(case)}
         units = Unit.objects.filter(is_active=True).exclude(pk__in=working).select_related("region").order_by("region_id", "name_ru")
         self.fields["unit"].choices = [("", "—"), *((u.pk, f"{u.name} ({u.region.name})") for u in units)]  # type: ignore[attr-defined]
 

@@ -17,7 +17,7 @@ from qorgau.accounts.masks import FieldRule, Sensitivity, Subject, Viewer, mask
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Role
 from qorgau.cases.access import cases_visible_to, grants_in_force
-from qorgau.cases.clusters import cases_of_clusters, cluster_members
+from qorgau.cases.clusters import cases_of_clusters
 from qorgau.cases.models import Case, CaseEvent, Grant, Incident, Party, PartyRole, Report
 from qorgau.cases.removed import kept_or_removed
 from qorgau.core import clock
@@ -113,21 +113,14 @@ class PairHistory:
 
 
 def pair_history(case: Case) -> PairHistory:
+    """The case's own incidents and reports, counted in one statement."""
     since = clock.now() - timedelta(days=183)
-    incidents = case.incidents.all()
-    return PairHistory(
-        incidents_6_months=incidents.filter(occurred_at__gte=since).count(),
-        incidents_total=incidents.count(),
-        reports_total=Report.objects.filter(incident__in=incidents).count(),
+    counts = case.incidents.aggregate(
+        recent=Count("pk", distinct=True, filter=Q(occurred_at__gte=since)),
+        total=Count("pk", distinct=True),
+        reports=Count("reports", distinct=True),
     )
-
-
-def victim_incidents(victim_cluster: int | None, *, include_restricted: bool = False) -> QuerySet[Incident]:
-    """Every incident in which a record of this person is a victim (any offender)."""
-    qs = Incident.objects.filter(parties__role=PartyRole.VICTIM, parties__person_id__in=cluster_members([victim_cluster]))
-    if not include_restricted:
-        qs = qs.exclude(cases__restricted=True)
-    return qs.distinct()
+    return PairHistory(incidents_6_months=counts["recent"], incidents_total=counts["total"], reports_total=counts["reports"])
 
 
 @dataclass
@@ -141,31 +134,74 @@ class RepeatCounts:
     her_other_offenders: int
 
 
+@dataclass(frozen=True)
+class _Related:
+    """One case of the pair's clusters (not restricted, not merged): who is in it and who holds it."""
+
+    pk: int
+    victim_id: int
+    offender_id: int
+    victim_cluster: int | None
+    offender_cluster: int | None
+    unit_names: tuple[str, str, str]  # ru, kk, en
+
+
+@dataclass(frozen=True)
+class _PairSignals:
+    counts: RepeatCounts
+    related: list[_Related]
+
+
+def _pair_signals(victim_cluster: int | None, offender_cluster: int | None, *, exclude_case: int | None) -> _PairSignals:
+    """Everything the pair's flags and repeat counts need, in three statements: the clusters' record
+    ids, her recent incidents (with their places) and the cases of either cluster (with who is in them
+    and which unit holds them). The counts are taken from those rows, not from a statement each."""
+    wanted = {c for c in (victim_cluster, offender_cluster) if c is not None}
+    her: set[int] = set()
+    his: set[int] = set()
+    for pk, cluster in Person.objects.filter(cluster_id__in=wanted).values_list("pk", "cluster_id") if wanted else ():
+        if cluster == victim_cluster:
+            her.add(pk)
+        if cluster == offender_cluster:
+            his.add(pk)
+    recent: dict[int, int | str] = {}
+    if her:
+        rows = (
+            Incident.objects.filter(parties__role=PartyRole.VICTIM, parties__person_id__in=her, occurred_at__gte=clock.now() - timedelta(days=183))
+            .exclude(cases__restricted=True)
+            .values_list("pk", "district_id", "region_id")
+            .distinct()
+        )
+        recent = {pk: district or region for pk, district, region in rows}
+    related: list[_Related] = []
+    if her or his:
+        others = Case.objects.filter(restricted=False, merged_into=None).filter(Q(victim_id__in=her) | Q(offender_id__in=his))
+        if exclude_case is not None:
+            others = others.exclude(pk=exclude_case)
+        related = [
+            _Related(pk, v, o, vc, oc, (ru, kk, en))
+            for pk, v, o, vc, oc, ru, kk, en in others.values_list(
+                "pk", "victim_id", "offender_id", "victim__cluster_id", "offender__cluster_id",
+                "holding_unit__name_ru", "holding_unit__name_kk", "holding_unit__name_en",
+            )
+        ]
+    # Distinct clusters, as SQL's DISTINCT counts them (a record without a cluster counts once).
+    victims = {r.victim_cluster for r in related if r.offender_id in his and r.victim_id not in her} if offender_cluster else set()
+    offenders = {r.offender_cluster for r in related if r.victim_id in her and r.offender_id not in his} if victim_cluster else set()
+    counts = RepeatCounts(len(recent), len(set(recent.values())), len(victims), len(offenders))
+    return _PairSignals(counts, related)
+
+
 def pair_repeat_counts(victim_cluster: int | None, offender_cluster: int | None, *, exclude_case: int | None = None) -> RepeatCounts:
-    recent = victim_incidents(victim_cluster).filter(occurred_at__gte=clock.now() - timedelta(days=183)) if victim_cluster else Incident.objects.none()
-    places = {district or region for district, region in recent.values_list("district_id", "region_id")}
-    others = Case.objects.filter(restricted=False, merged_into=None)
-    if exclude_case is not None:
-        others = others.exclude(pk=exclude_case)
-    her, his = cluster_members([victim_cluster]), cluster_members([offender_cluster])
-    victims = (
-        others.filter(offender_id__in=his).exclude(victim_id__in=her).values("victim__cluster_id").distinct().count()
-        if offender_cluster
-        else 0
-    )
-    offenders = (
-        others.filter(victim_id__in=her).exclude(offender_id__in=his).values("offender__cluster_id").distinct().count()
-        if victim_cluster
-        else 0
-    )
-    return RepeatCounts(recent.count(), len(places), victims, offenders)
+    return _pair_signals(victim_cluster, offender_cluster, exclude_case=exclude_case).counts
 
 
 def pair_flags(victim_cluster: int | None, offender_cluster: int | None, actor: User, *, exclude_case: int | None = None) -> list[str]:
     """Signals from across the registry about a victim and an offender, computed without revealing
     another case: counts of incidents (not reports), districts, other victims, and which unit holds
     a related case the user may not open (DESIGN §5). Restricted cases never count."""
-    counts = pair_repeat_counts(victim_cluster, offender_cluster, exclude_case=exclude_case)
+    signals = _pair_signals(victim_cluster, offender_cluster, exclude_case=exclude_case)
+    counts = signals.counts
     flags = []
     n = counts.her_incidents_6_months
     if n >= 2:
@@ -186,21 +222,17 @@ def pair_flags(victim_cluster: int | None, offender_cluster: int | None, actor: 
     if counts.her_other_offenders:
         o = counts.her_other_offenders
         flags.append(ngettext("She is the victim in %(n)d other case.", "She is the victim in %(n)d other cases.", o) % {"n": o})
-    others = Case.objects.filter(restricted=False, merged_into=None)
-    if exclude_case is not None:
-        others = others.exclude(pk=exclude_case)
-    # The related cases first (a few, by index), then which of them the user may open: never the
-    # whole of the user's caseload, which for a regional unit is tens of thousands of cases.
-    related = list(others.filter(cases_of_clusters([victim_cluster], [offender_cluster])).values_list("pk", flat=True))
-    visible = set(cases_visible_to(actor).filter(pk__in=related).values_list("pk", flat=True))
-    units = (
-        Case.objects.filter(pk__in=[pk for pk in related if pk not in visible])
-        .values_list("holding_unit__name_ru", "holding_unit__name_kk", "holding_unit__name_en")
-        .distinct()
-    )
+    # Which of the related cases the user may open: asked for those few ids only, never the whole of
+    # the user's caseload, which for a regional unit is tens of thousands of cases.
+    related = {r.pk: r for r in signals.related}
+    visible = set(cases_visible_to(actor).filter(pk__in=related).values_list("pk", flat=True)) if related else set()
     col = {"kk": 1, "en": 2}.get((get_language() or "ru")[:2], 0)
-    for names in units:
-        flags.append(_("A related case is held by %(unit)s: ask them, or use emergency access.") % {"unit": names[col]})
+    seen: set[tuple[str, str, str]] = set()
+    for r in sorted(related.values(), key=lambda r: r.unit_names):
+        if r.pk in visible or r.unit_names in seen:
+            continue
+        seen.add(r.unit_names)
+        flags.append(_("A related case is held by %(unit)s: ask them, or use emergency access.") % {"unit": r.unit_names[col]})
     return flags
 
 

@@ -461,7 +461,11 @@ def safe_contact_update(*, actor: User, case: Case, version: int | None, data: S
 def may_add_unit(actor: User, case: Case) -> bool:
     """A supervisor whose unit holds a full grant adds units to an ordinary case; on a restricted case
     only internal oversight names the investigating unit (DESIGN §5)."""
-    scope = scope_for(actor, case)
+    return may_add_unit_with(actor, case, scope_for(actor, case))
+
+
+def may_add_unit_with(actor: User, case: Case, scope: Scope | None) -> bool:
+    """``may_add_unit`` for a caller that already holds the actor's scope on the case (its page)."""
     if scope != Scope.FULL:
         return False
     if case.restricted:

@@ -309,7 +309,9 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
             "to_label": _event_state_label(event.kind, event.to_state),
         })
     scopes = {Scope.FULL: _("full access"), Scope.WORKER: _("working access"), Scope.CONSENT: _("as her consent allows")}
-    workers = [{"grant": g, "scope": scopes.get(Scope(g.scope), g.scope)} for g in selectors.case_workers(case)]
+    grants = selectors.case_workers(case)
+    workers = [{"grant": g, "scope": scopes.get(Scope(g.scope), g.scope)} for g in grants]
+    can_add_unit = services.may_add_unit_with(user, case, viewer.scope)
     contact_rows = []
     if contact is not None:
         sc = contact["contact"]
@@ -361,8 +363,9 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
         or CorrectForm(initial={**version, "relationship": case.relationship, "markers": [m.code for m in markers]}),
         "contact_form": forms.get("contact_form") or SafeContactForm(initial=contact_initial),
         "open_form": forms.get("open_form", ""),
-        "can_add_unit": services.may_add_unit(user, case),
-        "add_unit_form": forms.get("add_unit_form") or AddUnitForm(case=case),
+        "can_add_unit": can_add_unit,
+        # Built only for who may use it: its choices are every active unit of the country.
+        "add_unit_form": (forms.get("add_unit_form") or AddUnitForm(case=case, working={g.unit_id for g in grants})) if can_add_unit else None,
         **_attachments_context(user, case, viewer),
         **risk_context(user, case, viewer),
         **safety_plan_context(user, case, viewer),

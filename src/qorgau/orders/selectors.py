@@ -93,7 +93,8 @@ def order_counts_for_offender(offender_cluster_id: int | None) -> tuple[int, int
         return 0, 0
     # Restricted cases appear in no flag outside oversight (DESIGN §10): their orders are not counted.
     orders = Order.objects.filter(offender__cluster_id=offender_cluster_id).exclude(case_links__case__restricted=True)
-    return orders.count(), orders.filter(breaches__isnull=False).distinct().count()
+    counts = orders.aggregate(n=Count("pk", distinct=True), breached=Count("pk", distinct=True, filter=Q(breaches__isnull=False)))
+    return counts["n"], counts["breached"]
 
 
 def visible_people(actor: User, people: list[Person]) -> set[int]:
