@@ -13,7 +13,6 @@ REFERENCE = "reference data of fixed size (regions, districts, agency kinds)"
 STATIC = "a static page"
 ONE_ROW = "one record and no related rows"
 AGGREGATE = "aggregates over a fixed set (regions, months, indicators), tested in the analytics tests"
-CONFIG = "configuration versions (a handful per instrument or protocol), not case data; TODO (issue 10): measure them too"
 TODO = "TODO (issue 10): query-count test still to be written"
 
 EXEMPT: dict[str, str] = {
@@ -82,10 +81,4 @@ EXEMPT: dict[str, str] = {
     "analytics/strategy/campaigns/<int:pk>/edit/": FORM,
     "analytics/strategy/grants/new/": FORM,
     "analytics/strategy/grants/<int:pk>/edit/": FORM,
-    # Configuration versions: a handful per instrument or protocol, published by an administrator.
-    "risk/instruments/": CONFIG,
-    "risk/instruments/<int:version_id>/": CONFIG,
-    "api/v1/risk/instruments": CONFIG,
-    "protocols/admin/": CONFIG,
-    "protocols/admin/versions/<int:version_id>/": CONFIG,
     }

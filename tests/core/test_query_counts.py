@@ -643,7 +643,10 @@ def test_risk_validation(world, make_user):
     assert_flat(admin, "/risk/validation/", grow, grows=False)
 
 
-# --- watch and privacy (issue 11): each test lives beside its app's tests; importing it here joins it to COVERED
+# --- watch and privacy (issue 11): each test lives beside its app's tests; importing it here joins it to COVERED.
+# The configuration pages (risk instruments, protocol versions) have their own test file: importing the module
+# (not its tests, which pytest collects there) records their routes when this file runs alone.
 
+import tests.core.test_query_counts_config  # noqa: E402, F401
 from tests.privacy.query_counts import test_privacy_pages  # noqa: E402, F401
 from tests.watch.query_counts import test_watch_pages  # noqa: E402, F401
