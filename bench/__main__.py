@@ -166,6 +166,35 @@ def foundation(report: Report) -> None:
             note="in-process test client",
         )
     )
+    case_pages(report, client, User.objects.get(username="inspector"))
+
+
+def case_pages(report: Report, client: Client, inspector: object) -> None:
+    """Issue 10: the case page and the API's case detail (access gate, audit write, decryption, masks,
+    the registry's flags) against /healthz, in process. One offender with three victims, so the flags
+    read related cases; the figures follow the statements and the rendering a case costs."""
+    import datetime as dt
+
+    from qorgau.cases.services import VictimInput, report_register
+    from tests.cases.factories import person, report_input
+
+    offender = person("Сапаров Ерлан", birth=dt.date(1985, 3, 2), sex="M", serial=4000)
+    cases = [
+        report_register(
+            actor=inspector,  # type: ignore[arg-type]
+            data=report_input(victims=[VictimInput(relationship="spouse", person=person(name, birth=dt.date(1990, 1, k), serial=4100 + k))],
+                              offender=offender),
+        ).cases[0]
+        for k, name in enumerate(("Сапарова Айгерим", "Жумабаева Салтанат", "Ахметова Жанар"), start=1)
+    ]
+    page, api = f"/cases/{cases[0].pk}/", f"/api/v1/cases/{cases[0].pk}"
+    assert client.get(page).status_code == 200 and client.get(api).status_code == 200
+    for name, path in (("case page (gate, audit, decryption, flags, every section, template)", page),
+                       ("case detail API (gate, audit, decryption, flags, JSON)", api)):
+        report.add(
+            compare(name, lambda path=path: client.get(path), "one-query endpoint (/healthz)", lambda: client.get("/healthz"),
+                    n=100, rounds=3, note="in-process test client")
+        )
 
 
 def risk_part(report: Report) -> None:

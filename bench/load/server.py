@@ -42,6 +42,11 @@ def demo_env(database_url: str, var_dir: Path, *, mode: str = "demo", **extra: s
         QORGAU_VAR_DIR=str(var_dir),
         QORGAU_PROJECT_DIR=str(PROJECT),
         PYTHONPATH=os.pathsep.join([str(PROJECT), str(PROJECT / "src"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+        # The load comes from one address and a few shared staff accounts: production's API limits
+        # (3,000 a minute per user, 10,000 per address) would answer most of it 429. The counters are
+        # still counted on every request, so their cost stays in the figures.
+        QORGAU_API_RATE_PER_MINUTE=env.get("QORGAU_API_RATE_PER_MINUTE", "100000000"),
+        QORGAU_API_ADDRESS_RATE_PER_MINUTE=env.get("QORGAU_API_ADDRESS_RATE_PER_MINUTE", "100000000"),
         **extra,
     )
     return env
