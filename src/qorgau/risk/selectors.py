@@ -132,7 +132,10 @@ def reassessments_due(actor: User, *, within_days: int = DUE_SOON_DAYS, limit: i
         forced_breach=Subquery(breach, output_field=DateTimeField()),
     ).filter(Q(risk__isnull=True) | Q(risk__due_at__lte=horizon) | Q(forced_incident__isnull=False) | Q(forced_breach__isnull=False))
     rows = []
-    for case in cases.select_related("holding_unit", "risk")[: limit * 2]:
+    # Only what a row shows (number, holding unit, level, dates): a unit's queue lists hundreds of cases.
+    shown = ("number", "opened_at", "holding_unit__name_ru", "holding_unit__name_kk", "holding_unit__name_en",
+             "risk__level", "risk__assessed_at", "risk__due_at")
+    for case in cases.select_related("holding_unit", "risk").only(*shown)[: limit * 2]:
         risk: CaseRisk | None = getattr(case, "risk", None)
         if risk is None:
             rows.append(DueRow(case, None, case.opened_at, case.opened_at <= now, "never"))
