@@ -22,6 +22,11 @@ Figures:
 Each figure gives the ratio (candidate time / baseline time, median over rounds) and the absolute
 milliseconds; the goal (DESIGN §9, issue 9) is every dashboard view under 300 ms on PostgreSQL and
 1 s on SQLite. ``make bench`` calls ``run(report)``.
+
+``--sources [NAME,...]`` instead times each tallied source's count (``refresh._count(source, None)``,
+what a full rebuild runs per indicator; read-only) on the database the environment names, e.g. the
+national data set (issue 10: rows about a case are placed by its first incident): ``DATABASE_URL=…
+QORGAU_DEMO=1 QORGAU_VAR_DIR=… python -m bench.analytics_dashboard --sources``.
 """
 
 from __future__ import annotations
@@ -248,6 +253,22 @@ def run(
             context.__exit__(None, None, None)
 
 
+def sources(names: Sequence[str] = (), say: Callable[[str], object] = print) -> dict[str, float]:
+    """Seconds to count each tallied source (all, or ``names``) on the current database; nothing is written."""
+    from qorgau.analytics import refresh
+
+    seconds: dict[str, float] = {}
+    for source in refresh.SOURCES:
+        if names and source.indicator not in names:
+            continue
+        start = time.perf_counter()
+        rows = len(refresh._count(source, None))
+        seconds[source.indicator] = time.perf_counter() - start
+        say(f"  {source.indicator:24s} {seconds[source.indicator]:8.2f} s  {rows:8,d} tally rows")
+    say(f"  {'all of these':24s} {sum(seconds.values()):8.2f} s")
+    return seconds
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.analytics_dashboard", description=__doc__.split("\n\n")[0] if __doc__ else ""
@@ -259,7 +280,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="reports to generate (default 1,000,000 on PostgreSQL, 200,000 on SQLite)",
     )
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument(
+        "--sources",
+        nargs="?",
+        const="",
+        default=None,
+        help="time each source's tally count (comma-separated indicators, default all) on DATABASE_URL instead",
+    )
     args = parser.parse_args(argv)
+    if args.sources is not None:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qorgau.settings")
+        import django
+
+        django.setup()
+        sources([n for n in args.sources.split(",") if n])
+        return
     os.environ["QORGAU_MODE"] = "test"
     os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
     import django

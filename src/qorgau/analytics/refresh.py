@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     DateField,
@@ -48,7 +47,7 @@ from qorgau.analytics.articles import DEATHS, GRAVE_HARM, article_values
 from qorgau.analytics.groups import FORM_CODES, GROUP_CODES, in_group, occurred_parts
 from qorgau.analytics.models import RefreshMark, Tally
 from qorgau.cases.models import Case as CaseModel
-from qorgau.cases.models import Incident, Report
+from qorgau.cases.models import Report
 from qorgau.core import clock
 from qorgau.monitoring.models import Alert
 from qorgau.orders.models import Breach, CourtDecision, CriminalCase, Order, OrderCase, OrderKind
@@ -57,6 +56,7 @@ from qorgau.protocols.models import LIVE_STATUSES, Task, TaskStatus
 from qorgau.shelters.models import Placement
 
 log = logging.getLogger(__name__)
+CaseIncident = CaseModel.incidents.through
 
 ZONE = ZoneInfo("Asia/Almaty")
 MARK = "tallies"
@@ -72,9 +72,11 @@ BATCH = 2000
 class Source:
     """How one indicator is counted.
 
-    ``subject``: ``"incident:<path>"`` (the row's own incident, e.g. ``incident__``) or
-    ``"case:<ref>"`` (a case id the row refers to; place, forms and age come from the case's first
-    incident). ``place``: ``""`` for the subject's place, or a path to a unit (``centre__unit__``).
+    ``subject``: ``"incident:<path>"`` (the row's own incident, e.g. ``incident__``),
+    ``"case:<path>"`` (the case the row is about: ``""`` for the row itself, ``case__``; place, forms
+    and age come from the case's first incident) or ``"order:<path>"`` (an order: its first case, the
+    lowest id it is linked to). ``place``: ``""`` for the subject's place, or a path to a unit
+    (``centre__unit__``).
     ``stamps``: recorded timestamps (``path`` or ``path:date`` for a date) that mark a row as new or
     changed since the last refresh; ``"due_at"``-like stamps in the future are ignored. A source
     without stamps counts a subset of another source's rows in the same month (repeat reports of
@@ -89,6 +91,9 @@ class Source:
     stamps: tuple[str, ...]
     place: str = ""
     hours: str = ""  # an annotation with a duration summed into Tally.amount (hours)
+    # The same rows (one per counted thing, with ``when``) in a form that is cheaper to search by the
+    # stamps, which are then paths from these rows; None: ``rows``.
+    changed: Callable[[], QuerySet[Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,16 +108,6 @@ class RefreshResult:
 
 
 # --- the sources ------------------------------------------------------------------------------------
-
-
-def _case_ref(subject: str) -> Any:
-    """The case a counted row is about, as seen from a subquery one level down: ``case:<path>`` a case
-    id on the row; ``order:<path>`` the first case (lowest id) the row's order is linked to."""
-    kind, _sep, ref = subject.partition(":")
-    if kind == "order":
-        links = OrderCase.objects.filter(order=OuterRef(OuterRef(ref))).order_by("case_id")
-        return Subquery(links.values("case_id")[:1])
-    return OuterRef(ref)
 
 
 def _reports() -> QuerySet[Any]:
@@ -151,7 +146,10 @@ def _criminal(outcome: str) -> Callable[[], QuerySet[Any]]:
     return rows
 
 
-def _first_contact() -> QuerySet[Any]:
+def _first_contact_cases() -> QuerySet[Any]:
+    """The cases counted by ``_first_contact``, each with ``_first``: the months a refresh recomputes are
+    found from these (a few changed cases, each looked up by its own subqueries), not from the joins
+    that count them, which only pay off over many rows."""
     first_report = (
         Report.objects.filter(incident__cases=OuterRef("pk")).order_by("received_at", "pk").values("received_at")[:1]
     )
@@ -164,6 +162,34 @@ def _first_contact() -> QuerySet[Any]:
         CaseModel.objects.filter(merged_into__isnull=True)
         .annotate(_first=Subquery(first_report), _done=Subquery(first_done))
         .filter(_first__isnull=False, _done__isnull=False, _done__gte=F("_first"))
+    )
+
+
+def _first_contact() -> QuerySet[Any]:
+    """One row per live case with a done task: the case's first report (by received time, then id) with
+    the case's first done task (by update time, then id), when that task is not earlier than the report.
+    The rows are reports joined to their cases, so that the case's first incident can be joined too
+    (``_placed``) without sharing the join to the reports' incidents."""
+    earlier_report = Report.objects.filter(
+        Q(received_at__lt=OuterRef("_first")) | Q(received_at=OuterRef("_first"), pk__lt=OuterRef("pk")),
+        incident__cases=OuterRef("_case"),
+    )
+    earlier_done = Task.objects.filter(
+        Q(updated_at__lt=OuterRef("_done")) | Q(updated_at=OuterRef("_done"), pk__lt=OuterRef("_task")),
+        case=OuterRef("_case"),
+        status=TaskStatus.DONE,
+    )
+    return (
+        Report.objects.annotate(
+            _case=F("incident__cases__pk"),
+            _merged=F("incident__cases__merged_into_id"),
+            _task=F("incident__cases__tasks__pk"),
+            _task_status=F("incident__cases__tasks__status"),
+            _done=F("incident__cases__tasks__updated_at"),
+            _first=F("received_at"),
+        )
+        .filter(_merged__isnull=True, _task_status=TaskStatus.DONE, _done__gte=F("_first"))
+        .filter(~Exists(earlier_report), ~Exists(earlier_done))
         .annotate(_dur=ExpressionWrapper(F("_done") - F("_first"), output_field=DurationField()))
     )
 
@@ -176,52 +202,51 @@ def _overdue() -> QuerySet[Any]:
 
 SOURCES: list[Source] = [
     Source("reports", _reports, "received_at", False, "incident:incident__", ("registered_at",)),
-    Source("cases", _cases, "opened_at", False, "case:pk", ("opened_at",)),
-    Source("orders", _orders(OrderKind.POLICE), "issued_at", False, "order:pk", ("issued_at",)),
+    Source("cases", _cases, "opened_at", False, "case:", ("opened_at",)),
+    Source("orders", _orders(OrderKind.POLICE), "issued_at", False, "order:", ("issued_at",)),
     Source(
         "special_requirements",
         _orders(OrderKind.SPECIAL_REQUIREMENTS),
         "issued_at",
         False,
-        "order:pk",
+        "order:",
         ("issued_at",),
     ),
-    Source("breaches", _breaches, "occurred_at", False, "order:order_id", ("recorded_at",)),
-    Source(
-        "court_decisions", lambda: CourtDecision.objects.all(), "decided_on", True, "case:case_id", ("recorded_at",)
-    ),
-    Source("criminal_cases", _criminal(""), "registered_on", True, "case:case_id", ("recorded_at", "changed_at")),
-    Source(DEATHS, _criminal(DEATHS), "registered_on", True, "case:case_id", ()),
-    Source(GRAVE_HARM, _criminal(GRAVE_HARM), "registered_on", True, "case:case_id", ()),
+    Source("breaches", _breaches, "occurred_at", False, "order:order__", ("recorded_at",)),
+    Source("court_decisions", lambda: CourtDecision.objects.all(), "decided_on", True, "case:case__", ("recorded_at",)),
+    Source("criminal_cases", _criminal(""), "registered_on", True, "case:case__", ("recorded_at", "changed_at")),
+    Source(DEATHS, _criminal(DEATHS), "registered_on", True, "case:case__", ()),
+    Source(GRAVE_HARM, _criminal(GRAVE_HARM), "registered_on", True, "case:case__", ()),
     Source("repeat_rate", _repeats, "received_at", False, "incident:incident__", ()),
     Source(
         "first_contact_hours",
         _first_contact,
         "_first",
         False,
-        "case:pk",
-        ("tasks__updated_at", "incidents__reports__registered_at"),
+        "case:incident__cases__",
+        ("tasks__updated_at", "incidents__reports__registered_at"),  # paths from the cases
         hours="_dur",
+        changed=_first_contact_cases,
     ),
-    Source("tasks_overdue", _overdue, "due_at", False, "case:case_id", ("updated_at", "due_at")),
+    Source("tasks_overdue", _overdue, "due_at", False, "case:case__", ("updated_at", "due_at")),
     Source(
         "placements",
         lambda: Placement.objects.all(),
         "admitted_at",
         False,
-        "case:case_id",
+        "case:case__",
         ("admitted_at",),
         place="centre__unit__",
     ),
     Source(
-        "alerts", lambda: Alert.objects.filter(case__isnull=False), "raised_at", False, "case:case_id", ("raised_at",)
+        "alerts", lambda: Alert.objects.filter(case__isnull=False), "raised_at", False, "case:case__", ("raised_at",)
     ),
     Source(
         "programme_completions",
         lambda: Enrolment.objects.filter(status=EnrolmentStatus.COMPLETED, ended_on__isnull=False),
         "ended_on",
         True,
-        "case:case_id",
+        "case:case__",
         ("ended_on:date",),
     ),
 ]
@@ -236,24 +261,39 @@ def _month(source: Source) -> TruncMonth:
     return TruncMonth(source.when, tzinfo=ZONE, output_field=DateField())
 
 
+def _first_incident(source: Source, qs: QuerySet[Any]) -> tuple[QuerySet[Any], str]:
+    """The rows joined once to their case's first incident (the earliest, then the lowest id): the join
+    to the case's incidents kept where the case has no earlier incident. Annotates ``_c`` (the case)
+    and returns the path to the incident's columns. A row without a case or without an incident keeps
+    one row with nulls (the join is outer; nothing is earlier than a null)."""
+    kind, _sep, prefix = source.subject.partition(":")
+    if kind == "order":
+        link = f"{prefix}case_links__"
+        qs = qs.annotate(_c=F(f"{link}case_id")).filter(
+            ~Exists(OrderCase.objects.filter(order=OuterRef(f"{prefix}pk"), case_id__lt=OuterRef("_c")))
+        )
+        incidents = f"{link}case__incidents__"
+    else:
+        qs = qs.annotate(_c=F(f"{prefix}pk"))
+        incidents = f"{prefix}incidents__"
+    earlier = CaseIncident.objects.filter(
+        Q(incident__occurred_at__lt=OuterRef("_fo"))
+        | Q(incident__occurred_at=OuterRef("_fo"), incident_id__lt=OuterRef("_fi")),
+        case_id=OuterRef("_c"),
+    )
+    qs = qs.annotate(_fi=F(f"{incidents}id"), _fo=F(f"{incidents}occurred_at")).filter(~Exists(earlier))
+    return qs, incidents
+
+
 def _placed(source: Source, qs: QuerySet[Any]) -> tuple[QuerySet[Any], dict[str, Any], Any]:
     """The row annotated with its month and place (``_m``, ``_r``, ``_d``, ``_u``); and, for the
     breakdowns, the conditions of the forms and the incident's time."""
     kind, _sep, ref = source.subject.partition(":")
-    if kind == "incident":
-        place: dict[str, Any] = {"_r": F(f"{ref}region_id"), "_d": F(f"{ref}district_id"), "_u": F(f"{ref}urban")}
-        forms: dict[str, Any] = {c: Q(**{f"{ref}{c}": True}) for c in FORM_CODES}
-        occurred: Any = F(f"{ref}occurred_at")
-    else:
-
-        def first(column: str, output: Any = None) -> Subquery:
-            """A column of the case's first incident (a fresh subquery for each use)."""
-            incidents = Incident.objects.filter(cases=_case_ref(source.subject)).order_by("occurred_at", "pk")
-            return Subquery(incidents.values(column)[:1], output_field=output)
-
-        place = {"_r": first("region_id"), "_d": first("district_id"), "_u": first("urban", BooleanField())}
-        forms = {c: first(c, BooleanField()) for c in FORM_CODES}
-        occurred = first("occurred_at")
+    if kind != "incident":
+        qs, ref = _first_incident(source, qs)
+    place: dict[str, Any] = {"_r": F(f"{ref}region_id"), "_d": F(f"{ref}district_id"), "_u": F(f"{ref}urban")}
+    forms: dict[str, Any] = {c: Q(**{f"{ref}{c}": True}) for c in FORM_CODES}
+    occurred: Any = F(f"{ref}occurred_at")
     if source.place:
         p = source.place
         place = {"_r": F(f"{p}region_id"), "_d": F(f"{p}district_id"), "_u": F(f"{p}district__urban_default")}
@@ -264,7 +304,7 @@ def _groups_of(source: Source) -> dict[str, Any]:
     kind, _sep, ref = source.subject.partition(":")
     if kind == "incident":
         return {f"group:{c}": in_group(c, Q(incidents=OuterRef(f"{ref}id"))) for c in GROUP_CODES}
-    return {f"group:{c}": in_group(c, Q(pk=_case_ref(source.subject))) for c in GROUP_CODES}
+    return {f"group:{c}": in_group(c, Q(pk=OuterRef("_c"))) for c in GROUP_CODES}
 
 
 def _hours(value: Any) -> float:
@@ -349,7 +389,7 @@ def _touched(source: Source, since: dt.datetime, now: dt.datetime) -> set[dt.dat
             changed = Q(**{f"{path}__gte": since_day, f"{path}__lte": today})
         else:
             changed = Q(**{f"{path}__gt": since, f"{path}__lte": now})
-        qs = source.rows().filter(changed).annotate(_m=_month(source))
+        qs = (source.changed or source.rows)().filter(changed).annotate(_m=_month(source))
         months.update(m for m in qs.values_list("_m", flat=True).distinct() if m is not None)
     return months
 
