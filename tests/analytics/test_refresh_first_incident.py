@@ -26,9 +26,9 @@ from django.db.models import (
 from qorgau.analytics import refresh
 from qorgau.analytics.groups import FORM_CODES, GROUP_CODES, in_group
 from qorgau.analytics.models import Tally
-from qorgau.cases.models import Case, Incident, Report
+from qorgau.cases.models import Case, Incident
 from qorgau.orders.models import Breach, CourtDecision, Order, OrderCase
-from qorgau.protocols.models import Task, TaskStatus
+from qorgau.protocols.models import TaskStatus
 from qorgau.shelters.models import Placement
 from tests.analytics.conftest import ALMATY, World, at
 from tests.shelters.support import make_centre
@@ -55,20 +55,9 @@ def _old_case_ref(subject: str) -> Any:
 
 
 def _old_first_contact() -> QuerySet[Any]:
-    first_report = (
-        Report.objects.filter(incident__cases=OuterRef("pk")).order_by("received_at", "pk").values("received_at")[:1]
-    )
-    first_done = (
-        Task.objects.filter(case=OuterRef("pk"), status=TaskStatus.DONE)
-        .order_by("updated_at", "pk")
-        .values("updated_at")[:1]
-    )
-    return (
-        Case.objects.filter(merged_into__isnull=True)
-        .annotate(_first=Subquery(first_report), _done=Subquery(first_done))
-        .filter(_first__isnull=False, _done__isnull=False, _done__gte=F("_first"))
-        .annotate(_dur=ExpressionWrapper(F("_done") - F("_first"), output_field=DurationField()))
-    )
+    # The old counting rows were the cases of ``_first_contact_cases`` (kept in refresh.py to find the
+    # months a partial refresh recomputes) with their duration.
+    return refresh._first_contact_cases().annotate(_dur=ExpressionWrapper(F("_done") - F("_first"), output_field=DurationField()))
 
 
 def _old_placed(source: refresh.Source, qs: QuerySet[Any]) -> tuple[QuerySet[Any], dict[str, Any], Any]:
