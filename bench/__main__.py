@@ -21,6 +21,7 @@ import hmac
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("QORGAU_MODE", "test")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
@@ -36,6 +37,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from bench.harness import Report, compare  # noqa: E402
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
 
 HERE = Path(__file__).resolve().parent
 
@@ -169,7 +173,7 @@ def foundation(report: Report) -> None:
     case_pages(report, client, User.objects.get(username="inspector"))
 
 
-def case_pages(report: Report, client: Client, inspector: object) -> None:
+def case_pages(report: Report, client: Client, inspector: User) -> None:
     """Issue 10: the case page and the API's case detail (access gate, audit write, decryption, masks,
     the registry's flags) against /healthz, in process. One offender with three victims, so the flags
     read related cases; the figures follow the statements and the rendering a case costs."""
@@ -181,7 +185,7 @@ def case_pages(report: Report, client: Client, inspector: object) -> None:
     offender = person("Сапаров Ерлан", birth=dt.date(1985, 3, 2), sex="M", serial=4000)
     cases = [
         report_register(
-            actor=inspector,  # type: ignore[arg-type]
+            actor=inspector,
             data=report_input(victims=[VictimInput(relationship="spouse", person=person(name, birth=dt.date(1990, 1, k), serial=4100 + k))],
                               offender=offender),
         ).cases[0]

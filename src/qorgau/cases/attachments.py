@@ -30,7 +30,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from qorgau.accounts.masks import FieldRule, Sensitivity, Subject, Viewer, can_see
+from qorgau.accounts.masks import FieldRule, Scope, Sensitivity, Subject, Viewer, can_see
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import OFFENDER_FACING_ROLES
 from qorgau.cases.access import case_get_for, scope_for
@@ -88,7 +88,12 @@ def attachments_visible(viewer: Viewer) -> bool:
 
 def attachment_can_add(actor: User, case: Case) -> bool:
     """A live full or worker grant and the capability to work on cases."""
-    return may_work(actor, scope_for(actor, case))
+    return attachment_can_add_with(actor, scope_for(actor, case))
+
+
+def attachment_can_add_with(actor: User, scope: Scope | None) -> bool:
+    """``attachment_can_add`` for a caller that already holds the actor's scope on the case (its page)."""
+    return may_work(actor, scope)
 
 
 def detect_type(head: bytes) -> FileType | None:

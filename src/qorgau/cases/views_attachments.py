@@ -25,12 +25,12 @@ from qorgau.cases.access import case_get_for
 from qorgau.cases.attachments import (
     attachment_add,
     attachment_can_add,
+    attachment_can_add_with,
     attachment_file_check,
     attachment_open,
     case_attachments,
 )
 from qorgau.cases.models import AttachmentKind, Case
-from qorgau.cases.services import may_work
 from qorgau.core.errors import Forbidden, Invalid
 
 # Room for the multipart envelope and the other fields around the file itself.
@@ -63,7 +63,7 @@ class AttachmentForm(forms.Form):
 
 def attachments_context(actor: User, case: Case, viewer: Viewer, form: AttachmentForm | None = None) -> dict[str, Any]:
     """The two variables the case page passes to ``cases/_attachments.html``."""
-    can_add = may_work(actor, viewer.scope)  # attachment_can_add, with the scope the page's gate read
+    can_add = attachment_can_add_with(actor, viewer.scope)
     return {
         "attachments": case_attachments(case, viewer),
         "attachment_form": (form or AttachmentForm()) if can_add else None,
