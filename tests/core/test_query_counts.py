@@ -53,9 +53,16 @@ def _cases(inspector, n: int) -> list[Case]:
 
 
 @covers("", "cases/", "api/v1/cases", "protocols/queue/", "api/v1/tasks", "risk/due/", "api/v1/risk/due")
-def test_caseload_and_queues(world):
+def test_caseload_and_queues(world, monkeypatch):
     """Each registered case is a row of the caseload, fires the protocol's police tasks into the queue
-    and is due a first risk assessment."""
+    and is due a first risk assessment. The queue and the reassessments are paged: their pages are made
+    long enough here to hold every row the test grows."""
+    from qorgau.protocols import selectors as queue_selectors
+    from qorgau.risk import selectors as risk_selectors
+
+    monkeypatch.setattr(queue_selectors, "QUEUE_SECTION_ROWS", 1000)
+    monkeypatch.setattr(queue_selectors, "QUEUE_REASSESSMENT_ROWS", 1000)
+    monkeypatch.setattr(risk_selectors, "DUE_PAGE_ROWS", 1000)
     inspector, client = world
     for path in ("/", "/cases/", "/api/v1/cases", "/protocols/queue/", "/api/v1/tasks", "/risk/due/", "/api/v1/risk/due"):
         assert_flat(client, path, lambda n: _cases(inspector, n))

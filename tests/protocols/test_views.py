@@ -4,6 +4,7 @@ language, accept / done / decline with clear messages, a stale form is a 409."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from datetime import timedelta
 
 import pytest
@@ -90,3 +91,33 @@ def test_unrouted_list_for_administrators(protocols, inspector, make_user, clien
     admin = make_user(Role.ADMINISTRATOR)
     page = sign_in(client, admin).get("/protocols/unrouted/").content.decode()
     assert f'data-task="{task.pk}"' in page
+
+
+def test_the_queue_counts_every_task_and_pages_a_section(protocols, inspector, school, make_user, client, monkeypatch):
+    """A section lists its first rows and counts them all; its own pages list the rest, soonest first."""
+    from qorgau.protocols import selectors
+
+    monkeypatch.setattr(selectors, "QUEUE_SECTION_ROWS", 2)
+    teacher = make_user(Role.SCHOOL_WORKER, unit=school, language="en")
+    at = dt.datetime(2026, 3, 2, 4, 0, tzinfo=dt.UTC)
+    with clock.frozen(at) as frozen:
+        case = make_case(inspector)
+        tasks = []
+        for i in range(5):
+            tasks.append(fire_one(case, inspector, "school_child_follow_up", trigger="child_involved", key=f"child:{i}"))
+            frozen.advance(timedelta(minutes=10))
+        frozen.advance(timedelta(hours=73))
+        c = sign_in(client, teacher)
+        page = c.get("/protocols/queue/").content.decode()
+        overdue_part = page.split('data-testid="overdue"')[1].split("</table>")[0]
+        assert [int(x) for x in re.findall(r'data-task="(\d+)"', overdue_part)] == [t.pk for t in tasks[:2]]
+        assert "Overdue (5)" in page and "The first 2 of 5 are shown." in page and 'href="?section=overdue"' in page
+        assert "Upcoming (0)" in page and 'data-testid="upcoming-more"' not in page
+        second = c.get("/protocols/queue/?section=overdue&page=2").content.decode()
+        assert [int(x) for x in re.findall(r'data-task="(\d+)"', second)] == [t.pk for t in tasks[2:4]]
+        assert "Page 2 of 3" in second and 'href="?section=overdue&amp;page=3"' in second
+        last = c.get("/protocols/queue/?section=overdue&page=x9").content.decode()  # not a number: the first page
+        assert [int(x) for x in re.findall(r'data-task="(\d+)"', last)] == [t.pk for t in tasks[:2]]
+        assert c.get("/protocols/queue/?section=nonsense").status_code == 200
+        api = c.get("/api/v1/tasks").json()
+    assert api["counts"] == {"overdue": 5, "today": 0, "upcoming": 0} and len(api["overdue"]) == 5

@@ -47,10 +47,17 @@ class TaskOut(Schema):
     decline_reason: str
 
 
+class QueueCountsOut(Schema):
+    overdue: int
+    today: int
+    upcoming: int
+
+
 class QueueOut(Schema):
     overdue: list[TaskOut]
     today: list[TaskOut]
     upcoming: list[TaskOut]
+    counts: QueueCountsOut = Field(description="How many live tasks each section holds; a list stops at the first 300.")
 
 
 class VersionIn(Schema):
@@ -90,11 +97,12 @@ def _out(t: Task, overdue: bool | None = None) -> TaskOut:
 
 @router.get("/tasks", response={200: QueueOut, **errors(401, 403)}, auth=STAFF_AUTH)
 def task_queue(request: HttpRequest) -> QueueOut:
-    """The caller's unit's live tasks: overdue, due today (in the unit's time zone), upcoming."""
-    queue = selectors.queue_for(_worker(request), with_reassessments=False)
+    """The caller's unit's live tasks: overdue, due today (in the unit's time zone), upcoming; each list
+    soonest due first, at most 300, and ``counts`` says how many each section holds."""
+    queue = selectors.queue_for(_worker(request), with_reassessments=False, rows=selectors.QUEUE_API_ROWS)
     return QueueOut(
         overdue=[_out(t, True) for t in queue.overdue], today=[_out(t, False) for t in queue.today],
-        upcoming=[_out(t, False) for t in queue.upcoming],
+        upcoming=[_out(t, False) for t in queue.upcoming], counts=QueueCountsOut(**queue.counts),
     )
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
 
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
@@ -20,7 +21,13 @@ from qorgau.core import clock
 from qorgau.core.errors import NotFound
 from qorgau.protocols.models import LIVE_STATUSES, Task
 
-QUEUE_LIMIT = 300
+# The queue page lists the first rows of each section, its heading counts them all, and a section's own
+# pages (``queue_section``) list the rest: a big unit has thousands of live tasks, and the page never
+# cut them without saying so.
+QUEUE_SECTION_ROWS = 50
+QUEUE_REASSESSMENT_ROWS = 20
+QUEUE_API_ROWS = 300  # GET /api/v1/tasks: each section's list, with the sections' counts beside them
+SECTIONS = ("overdue", "today", "upcoming")
 
 
 def _tasks() -> QuerySet[Task]:
@@ -47,7 +54,9 @@ class Queue:
     overdue: list[Task] = field(default_factory=list)
     today: list[Task] = field(default_factory=list)
     upcoming: list[Task] = field(default_factory=list)
-    reassessments: list[Any] = field(default_factory=list)  # risk.selectors.DueRow
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
+    reassessments: list[Any] = field(default_factory=list)  # risk.selectors.DueRow, most overdue first
+    reassessments_total: int = 0
 
 
 def _end_of_day(at: dt.datetime, zone: str) -> dt.datetime:
@@ -55,26 +64,48 @@ def _end_of_day(at: dt.datetime, zone: str) -> dt.datetime:
     return (local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)).astimezone(clock.UTC)
 
 
-def queue_for(actor: User, *, with_reassessments: bool = True) -> Queue:
-    """The unit's live tasks: overdue, due today (in the unit's time zone), later; with the risk
-    reassessments due, read-only, as their own section."""
+def _sections(actor: User) -> dict[str, Q]:
+    """Which live tasks fall in each section now: overdue, due today (in the unit's time zone), later."""
+    now = clock.now()
+    end_of_today = _end_of_day(now, actor.unit.timezone if actor.unit else "UTC")
+    return {
+        "overdue": Q(due_at__lte=now),
+        "today": Q(due_at__gt=now, due_at__lt=end_of_today),
+        "upcoming": Q(due_at__gte=end_of_today),
+    }
+
+
+def _live(actor: User) -> QuerySet[Task]:
+    return unit_tasks(actor).filter(status__in=LIVE_STATUSES)
+
+
+def queue_for(actor: User, *, with_reassessments: bool = True, rows: int | None = None) -> Queue:
+    """The unit's live tasks by section, soonest due first: the first ``rows`` of each section and how
+    many each holds; with the risk reassessments due, read-only, most overdue first."""
     queue = Queue()
     if actor.unit_id is None or not actor.can(Capability.WORK_CASES):
         return queue
-    now = clock.now()
-    end_of_today = _end_of_day(now, actor.unit.timezone if actor.unit else "UTC")
-    for task in unit_tasks(actor).filter(status__in=LIVE_STATUSES).order_by("due_at", "id")[:QUEUE_LIMIT]:
-        if task.due_at <= now:
-            queue.overdue.append(task)
-        elif task.due_at < end_of_today:
-            queue.today.append(task)
-        else:
-            queue.upcoming.append(task)
+    rows = rows or QUEUE_SECTION_ROWS
+    sections = _sections(actor)
+    live = _live(actor)
+    queue.counts = live.aggregate(**{name: Count("pk", filter=q) for name, q in sections.items()})
+    for name, q in sections.items():
+        if queue.counts[name]:
+            setattr(queue, name, list(live.filter(q).order_by("due_at", "id")[:rows]))
     if with_reassessments and actor.can(Capability.ASSESS_RISK):
-        from qorgau.risk.selectors import reassessments_due
+        from qorgau.risk.selectors import reassessments_due, reassessments_due_total
 
-        queue.reassessments = reassessments_due(actor)
+        queue.reassessments = reassessments_due(actor, limit=QUEUE_REASSESSMENT_ROWS)
+        shown = len(queue.reassessments)
+        queue.reassessments_total = shown if shown < QUEUE_REASSESSMENT_ROWS else reassessments_due_total(actor)
     return queue
+
+
+def queue_section(actor: User, section: str, page: str | None, *, rows: int | None = None) -> Page[Task]:
+    """One section of the queue, a page of ``rows`` tasks; a page number out of range gives the last
+    page, and one that is not a number the first."""
+    live = _live(actor).filter(_sections(actor)[section]) if actor.unit_id is not None and actor.can(Capability.WORK_CASES) else Task.objects.none()
+    return Paginator(live.order_by("due_at", "id"), rows or QUEUE_SECTION_ROWS).get_page(page)
 
 
 def tasks_unrouted() -> QuerySet[Task]:

@@ -43,8 +43,16 @@ def _user(request: HttpRequest) -> User:
 @capability_required(Capability.WORK_CASES)
 @require_GET
 def queue_view(request: HttpRequest) -> HttpResponse:
-    queue = selectors.queue_for(_user(request))
-    return render(request, "protocols/queue.html", {"queue": queue, "now": clock.now()})
+    """The unit's queue: the first tasks of each section with how many it holds; ``?section=`` lists
+    one section page by page (an unknown section shows the whole queue)."""
+    user = _user(request)
+    section = request.GET.get("section", "")
+    if section in selectors.SECTIONS:
+        page = selectors.queue_section(user, section, request.GET.get("page"))
+        return render(request, "protocols/queue_section.html", {
+            "section": section, "page": page, "query": f"section={section}&", "now": clock.now(),
+        })
+    return render(request, "protocols/queue.html", {"queue": selectors.queue_for(user), "now": clock.now()})
 
 
 def _task_page(request: HttpRequest, task: Task, form: TaskActionForm | None = None, *, status: int = 200) -> HttpResponse:

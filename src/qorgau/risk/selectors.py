@@ -8,7 +8,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import DateTimeField, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import Case as CaseWhen
+from django.db.models import DateTimeField, F, Min, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, Least
 from django.http import HttpRequest
 
 from qorgau.accounts.masks import Scope, Viewer
@@ -114,43 +117,79 @@ def _unit_cases(actor: User) -> QuerySet[Case]:
     return Case.objects.filter(pk__in=grants.values("case_id"), merged_into=None).exclude(state=CaseState.CLOSED)
 
 
-def reassessments_due(actor: User, *, within_days: int = DUE_SOON_DAYS, limit: int = 200) -> list[DueRow]:
-    """The unit's open cases whose risk must be (re)assessed within ``within_days``: never assessed,
-    a new incident since the last assessment, or the level's date reached; overdue first."""
-    now = clock.now()
-    horizon = now + timedelta(days=within_days)
+# A date after every real one: SQLite's MIN(a, b) is NULL when any argument is, PostgreSQL's LEAST skips
+# NULLs, so the forcing events are coalesced to it before the least is taken (the same on both).
+_NEVER = Value(dt.datetime(9999, 12, 31, tzinfo=dt.UTC), output_field=DateTimeField())
+DUE_PAGE_ROWS = 50
+
+
+def _due_cases(actor: User, within_days: int) -> QuerySet[Case]:
+    """The unit's open cases due for (re)assessment within ``within_days``, each with ``due_sort``: when
+    it is due (opened for a case never assessed; else the level's date or the first forcing event,
+    whichever is sooner), so that the database sorts and cuts, most overdue first."""
+    horizon = clock.now() + timedelta(days=within_days)
     from qorgau.orders.models import Breach
 
     breach = (
         Breach.objects.filter(order__case_links__case=OuterRef("pk"), recorded_at__gt=OuterRef("risk__assessed_at"))
         .order_by("recorded_at").values("recorded_at")[:1]
     )
-    cases = _unit_cases(actor).annotate(
+    return _unit_cases(actor).annotate(
         due=F("risk__due_at"),
         assessed=F("risk__assessed_at"),
         forced_incident=Min("incidents__created_at", filter=Q(incidents__created_at__gt=F("risk__assessed_at")), output_field=DateTimeField()),
         forced_breach=Subquery(breach, output_field=DateTimeField()),
-    ).filter(Q(risk__isnull=True) | Q(risk__due_at__lte=horizon) | Q(forced_incident__isnull=False) | Q(forced_breach__isnull=False))
-    rows = []
-    # Only what a row shows (number, holding unit, level, dates): a unit's queue lists hundreds of cases.
+    ).filter(
+        Q(risk__isnull=True) | Q(risk__due_at__lte=horizon) | Q(forced_incident__isnull=False) | Q(forced_breach__isnull=False)
+    ).annotate(
+        due_sort=CaseWhen(
+            When(risk__isnull=True, then=F("opened_at")),
+            default=Least(F("risk__due_at"), Coalesce(F("forced_incident"), _NEVER), Coalesce(F("forced_breach"), _NEVER)),
+            output_field=DateTimeField(),
+        ),
+    )
+
+
+def _due_row(case: Case, now: dt.datetime) -> DueRow:
+    risk: CaseRisk | None = getattr(case, "risk", None)
+    if risk is None:
+        return DueRow(case, None, case.opened_at, case.opened_at <= now, "never")
+    forced_at = [t for t in (case.forced_incident, case.forced_breach) if t is not None]  # type: ignore[attr-defined]
+    forced = min(forced_at) if forced_at else None
+    due = min(risk.due_at, forced) if forced else risk.due_at
+    reason = "scheduled"
+    if forced and forced <= risk.due_at:
+        reason = "breach" if case.forced_breach is not None and forced == case.forced_breach else "incident"  # type: ignore[attr-defined]
+    return DueRow(case, Level(risk.level), due, due <= now, reason)
+
+
+def _due_ordered(actor: User, within_days: int) -> QuerySet[Case]:
+    # Only what a row shows (number, holding unit, level, dates): a unit's list runs to hundreds of cases.
     shown = ("number", "opened_at", "holding_unit__name_ru", "holding_unit__name_kk", "holding_unit__name_en",
              "risk__level", "risk__assessed_at", "risk__due_at")
-    for case in cases.select_related("holding_unit", "risk").only(*shown)[: limit * 2]:
-        risk: CaseRisk | None = getattr(case, "risk", None)
-        if risk is None:
-            rows.append(DueRow(case, None, case.opened_at, case.opened_at <= now, "never"))
-            continue
-        forced_at = [t for t in (case.forced_incident, case.forced_breach) if t is not None]
-        forced = min(forced_at) if forced_at else None
-        due = min(risk.due_at, forced) if forced else risk.due_at
-        reason = "scheduled"
-        if forced and forced <= risk.due_at:
-            reason = "breach" if case.forced_breach is not None and forced == case.forced_breach else "incident"
-        rows.append(DueRow(case, Level(risk.level), due, due <= now, reason))
-    rows.sort(key=lambda r: r.due_at)
-    return rows[:limit]
+    return _due_cases(actor, within_days).select_related("holding_unit", "risk").only(*shown).order_by("due_sort", "pk")
+
+
+def reassessments_due(actor: User, *, within_days: int = DUE_SOON_DAYS, limit: int = 200) -> list[DueRow]:
+    """The unit's open cases whose risk must be (re)assessed within ``within_days``: never assessed,
+    a new incident or a breach since the last assessment, or the level's date reached; the ``limit``
+    most overdue first, sorted and cut by the database."""
+    now = clock.now()
+    return [_due_row(c, now) for c in _due_ordered(actor, within_days)[:limit]]
+
+
+def reassessments_due_page(actor: User, page: str | None, *, rows: int | None = None) -> tuple[Page[Case], list[DueRow]]:
+    """One page of the unit's reassessments due, most overdue first (an out-of-range page gives the last)."""
+    found = Paginator(_due_ordered(actor, DUE_SOON_DAYS), rows or DUE_PAGE_ROWS).get_page(page)
+    now = clock.now()
+    return found, [_due_row(c, now) for c in found.object_list]
+
+
+def reassessments_due_total(actor: User, *, within_days: int = DUE_SOON_DAYS) -> int:
+    """How many of the unit's cases are due within ``within_days`` (all of them, not a page)."""
+    return _due_cases(actor, within_days).count()
 
 
 def reassessments_due_count(actor: User) -> int:
-    """Overdue (or forced) reassessments of the unit, for the menu badge."""
-    return sum(1 for r in reassessments_due(actor, within_days=0) if r.overdue)
+    """Overdue (or forced) reassessments of the unit, counted by the database."""
+    return _due_cases(actor, 0).filter(Q(due_sort__lte=clock.now())).count()

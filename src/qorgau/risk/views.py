@@ -242,8 +242,11 @@ def measure_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @capability_required(Capability.ASSESS_RISK)
 @require_GET
 def due_view(request: HttpRequest) -> HttpResponse:
-    rows = selectors.reassessments_due(_user(request))
-    return render(request, "risk/due.html", {"rows": rows, "overdue": sum(1 for r in rows if r.overdue), "horizon": selectors.DUE_SOON_DAYS})
+    user = _user(request)
+    page, rows = selectors.reassessments_due_page(user, request.GET.get("page"))
+    return render(request, "risk/due.html", {
+        "rows": rows, "page": page, "overdue": selectors.reassessments_due_count(user), "horizon": selectors.DUE_SOON_DAYS,
+    })
 
 
 # --- instruments (administrators) -----------------------------------------------------------------------
