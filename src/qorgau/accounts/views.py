@@ -50,7 +50,7 @@ def _finish_login(request: HttpRequest, user: User, device: object) -> HttpRespo
     if chosen in services.SUPPORTED_LANGUAGES and chosen != user.language:
         # The language picked on the sign-in page is an explicit choice: remember it for the user.
         services.user_set_language(actor=user, language=chosen)
-    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # rotates the session key
+    auth_login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])  # rotates the session key
     otp_login(request, device)
     start_session(request)
     return redirect("accounts:home")

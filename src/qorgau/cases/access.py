@@ -8,6 +8,8 @@ to investigate; they appear in no search, flag or break-glass elsewhere.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
@@ -24,16 +26,29 @@ from qorgau.core.models import AuditAction
 SCOPE_ORDER = {Scope.CONSENT: 0, Scope.WORKER: 1, Scope.FULL: 2}
 
 
+def in_force(at: dt.datetime, prefix: str = "") -> Q:
+    """A grant that has started and not yet ended at ``at`` (break-glass grants end by themselves);
+    ``prefix`` reaches the grant from another model (``"grants__"`` from a case)."""
+    return Q(**{f"{prefix}since__lte": at}) & (Q(**{f"{prefix}until__isnull": True}) | Q(**{f"{prefix}until__gt": at}))
+
+
 def grants_in_force() -> QuerySet[Grant]:
-    """Grants that have started and not yet ended (break-glass grants end by themselves)."""
-    at = clock.now()
-    return Grant.objects.filter(since__lte=at).filter(Q(until__isnull=True) | Q(until__gt=at))
+    return Grant.objects.filter(in_force(clock.now()))
 
 
 def live_grants(actor: User) -> QuerySet[Grant]:
     if actor.unit_id is None or Role(actor.role) in NO_GRANT_ROLES:
         return Grant.objects.none()
     return grants_in_force().filter(unit_id=actor.unit_id)
+
+
+def held_by_unit(actor: User, scopes: list[Scope]) -> Q | None:
+    """The cases the actor's unit holds a live grant of one of ``scopes`` on, as a join from the case
+    (``cases_visible_to`` is a subquery instead). Give it to one ``filter()`` call: each call joins the
+    grants anew. A case with two such grants comes twice; None for a user who holds no grants."""
+    if actor.unit_id is None or Role(actor.role) in NO_GRANT_ROLES:
+        return None
+    return Q(grants__unit_id=actor.unit_id, grants__scope__in=scopes) & in_force(clock.now(), "grants__")
 
 
 def cases_visible_to(actor: User) -> QuerySet[Case]:

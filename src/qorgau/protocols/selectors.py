@@ -56,7 +56,7 @@ class Queue:
     upcoming: list[Task] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
     reassessments: list[Any] = field(default_factory=list)  # risk.selectors.DueRow, most overdue first
-    reassessments_total: int = 0
+    reassessments_more: bool = False  # more are due than the queue shows
 
 
 def _end_of_day(at: dt.datetime, zone: str) -> dt.datetime:
@@ -93,11 +93,12 @@ def queue_for(actor: User, *, with_reassessments: bool = True, rows: int | None 
         if queue.counts[name]:
             setattr(queue, name, list(live.filter(q).order_by("due_at", "id")[:rows]))
     if with_reassessments and actor.can(Capability.ASSESS_RISK):
-        from qorgau.risk.selectors import reassessments_due, reassessments_due_total
+        from qorgau.risk.selectors import reassessments_due
 
-        queue.reassessments = reassessments_due(actor, limit=QUEUE_REASSESSMENT_ROWS)
-        shown = len(queue.reassessments)
-        queue.reassessments_total = shown if shown < QUEUE_REASSESSMENT_ROWS else reassessments_due_total(actor)
+        # One more than is shown tells whether there are more, without counting a big unit's thousands
+        # (the reassessments page counts them, page by page).
+        found = reassessments_due(actor, limit=QUEUE_REASSESSMENT_ROWS + 1)
+        queue.reassessments, queue.reassessments_more = found[:QUEUE_REASSESSMENT_ROWS], len(found) > QUEUE_REASSESSMENT_ROWS
     return queue
 
 

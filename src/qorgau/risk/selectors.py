@@ -10,13 +10,13 @@ from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case as CaseWhen
-from django.db.models import DateTimeField, F, Min, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import DateTimeField, F, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Least
 from django.http import HttpRequest
 
 from qorgau.accounts.masks import Scope, Viewer
 from qorgau.accounts.models import User
-from qorgau.cases.access import case_get_for, live_grants
+from qorgau.cases.access import case_get_for, held_by_unit
 from qorgau.cases.models import Case, CaseState
 from qorgau.core import clock
 from qorgau.core.errors import NotFound
@@ -112,11 +112,6 @@ class DueRow:
     reason: str  # "never", "incident", "breach", "scheduled"
 
 
-def _unit_cases(actor: User) -> QuerySet[Case]:
-    grants = live_grants(actor).filter(scope__in=[Scope.FULL, Scope.WORKER])
-    return Case.objects.filter(pk__in=grants.values("case_id"), merged_into=None).exclude(state=CaseState.CLOSED)
-
-
 # A date after every real one: SQLite's MIN(a, b) is NULL when any argument is, PostgreSQL's LEAST skips
 # NULLs, so the forcing events are coalesced to it before the least is taken (the same on both).
 _NEVER = Value(dt.datetime(9999, 12, 31, tzinfo=dt.UTC), output_field=DateTimeField())
@@ -126,19 +121,22 @@ DUE_PAGE_ROWS = 50
 def _due_cases(actor: User, within_days: int) -> QuerySet[Case]:
     """The unit's open cases due for (re)assessment within ``within_days``, each with ``due_sort``: when
     it is due (opened for a case never assessed; else the level's date or the first forcing event,
-    whichever is sooner), so that the database sorts and cuts, most overdue first."""
-    horizon = clock.now() + timedelta(days=within_days)
-    from qorgau.orders.models import Breach
+    whichever is sooner), so that the database sorts and cuts, most overdue first.
 
-    breach = (
-        Breach.objects.filter(order__case_links__case=OuterRef("pk"), recorded_at__gt=OuterRef("risk__assessed_at"))
-        .order_by("recorded_at").values("recorded_at")[:1]
-    )
-    return _unit_cases(actor).annotate(
+    One grouped join, driven from the unit's grants: the forcing incident and breach are minima over
+    joins, not subqueries (PostgreSQL ran a subquery per case up to three times, and scanned every
+    open case of the country to find the unit's). Two grants of the unit on one case, or several
+    incidents and breaches, repeat a case's rows; the group is the case and a minimum ignores repeats."""
+    horizon = clock.now() + timedelta(days=within_days)
+    granted = held_by_unit(actor, [Scope.FULL, Scope.WORKER])
+    if granted is None:
+        return Case.objects.none()
+    breach_at = "order_links__order__breaches__recorded_at"
+    return Case.objects.filter(granted, merged_into=None).exclude(state=CaseState.CLOSED).annotate(
         due=F("risk__due_at"),
         assessed=F("risk__assessed_at"),
         forced_incident=Min("incidents__created_at", filter=Q(incidents__created_at__gt=F("risk__assessed_at")), output_field=DateTimeField()),
-        forced_breach=Subquery(breach, output_field=DateTimeField()),
+        forced_breach=Min(breach_at, filter=Q(**{f"{breach_at}__gt": F("risk__assessed_at")}), output_field=DateTimeField()),
     ).filter(
         Q(risk__isnull=True) | Q(risk__due_at__lte=horizon) | Q(forced_incident__isnull=False) | Q(forced_breach__isnull=False)
     ).annotate(
@@ -183,11 +181,6 @@ def reassessments_due_page(actor: User, page: str | None, *, rows: int | None = 
     found = Paginator(_due_ordered(actor, DUE_SOON_DAYS), rows or DUE_PAGE_ROWS).get_page(page)
     now = clock.now()
     return found, [_due_row(c, now) for c in found.object_list]
-
-
-def reassessments_due_total(actor: User, *, within_days: int = DUE_SOON_DAYS) -> int:
-    """How many of the unit's cases are due within ``within_days`` (all of them, not a page)."""
-    return _due_cases(actor, within_days).count()
 
 
 def reassessments_due_count(actor: User) -> int:
