@@ -123,7 +123,7 @@ def test_record_makes_tasks_with_owners_and_deadlines(scheduled, coordinator, po
     assert shelter.due_at == dt.datetime.combine(due, dt.time(18, 59), tzinfo=dt.UTC)
     assert [d.task_id for d in held.decisions.all()] == [t.pk for t in tasks]
     # The owner sees it in its queue and was told.
-    queue = queue_for(crisis_worker, with_reassessments=False)
+    queue = queue_for(crisis_worker)
     assert [t.pk for t in queue.upcoming] == [shelter.pk]
     assert Notification.objects.filter(recipient=crisis_worker, kind=NotificationKind.TASK_ASSIGNED, target_id=str(shelter.pk)).exists()
     assert CaseEvent.objects.filter(case=held.case, kind=EventKind.CONFERENCE, to_state="held").count() == 1

@@ -61,7 +61,6 @@ def test_caseload_and_queues(world, monkeypatch):
     from qorgau.risk import selectors as risk_selectors
 
     monkeypatch.setattr(queue_selectors, "QUEUE_SECTION_ROWS", 1000)
-    monkeypatch.setattr(queue_selectors, "QUEUE_REASSESSMENT_ROWS", 1000)
     monkeypatch.setattr(risk_selectors, "DUE_PAGE_ROWS", 1000)
     inspector, client = world
     for path in ("/", "/cases/", "/api/v1/cases", "/protocols/queue/", "/api/v1/tasks", "/risk/due/", "/api/v1/risk/due"):

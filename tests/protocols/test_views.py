@@ -42,11 +42,13 @@ def test_queue_sections_in_each_language(protocols, inspector, school, make_user
     assert f'lang="{lang}"' in page
 
 
-def test_the_queue_shows_reassessments_due(protocols, inspector, client):
+def test_the_queue_leads_to_the_reassessments_due(protocols, inspector, client):
     case = make_case(inspector)  # never assessed: due at once
-    page = sign_in(client, inspector).get("/protocols/queue/").content.decode()
-    part = page.split('data-testid="reassessments"')[1].split("</table>")[0]
-    assert case.number in part and f"/cases/{case.pk}/#risk" in part
+    c = sign_in(client, inspector)
+    page = c.get("/protocols/queue/").content.decode()
+    assert 'href="/risk/due/"' in page.split('data-testid="reassessments-link"')[1].split("</p>")[0]
+    due = c.get("/risk/due/").content.decode()
+    assert f'data-case="{case.number}"' in due and f"/cases/{case.pk}/#risk" in due
 
 
 def test_accept_done_and_stale_on_the_task_page(protocols, inspector, school, make_user, client):

@@ -14,7 +14,6 @@ from qorgau.core import clock
 from qorgau.risk.selectors import (
     case_risk_panel,
     reassessments_due,
-    reassessments_due_count,
     reassessments_due_page,
 )
 from tests.cases.factories import person, report_input
@@ -76,13 +75,14 @@ def test_the_most_overdue_come_first_whatever_their_ids(inspector, due_world):
 
 def test_totals_and_pages(inspector, due_world):
     expected = [pk for _, pk in _oracle(due_world)]
-    assert reassessments_due_count(inspector) == 5
-    first, rows = reassessments_due_page(inspector, "1", rows=2)
-    assert first.paginator.count == 5
-    assert [r.case.pk for r in rows] == expected[:2] and first.paginator.num_pages == 3
-    last, rows = reassessments_due_page(inspector, "99", rows=2)  # out of range: the last page
-    assert last.number == 3 and [r.case.pk for r in rows] == expected[4:]
-    _, rows = reassessments_due_page(inspector, "not a number", rows=2)
+    soon = make_case(inspector, serial=6000)  # signed high now: due within the week, not overdue
+    signed(inspector, soon, "dash", answers_scoring("dash", 14))
+    first, rows, overdue = reassessments_due_page(inspector, "1", rows=2)
+    assert first.paginator.count == 6 and overdue == 5 and first.paginator.num_pages == 3
+    assert [r.case.pk for r in rows] == expected[:2]
+    last, rows, _ = reassessments_due_page(inspector, "99", rows=2)  # out of range: the last page
+    assert last.number == 3 and [r.case.pk for r in rows] == [*expected[4:], soon.pk]
+    _, rows, _ = reassessments_due_page(inspector, "not a number", rows=2)
     assert [r.case.pk for r in rows] == expected[:2]
 
 
@@ -100,16 +100,8 @@ def test_the_due_page_pages(inspector, due_world, client, monkeypatch):
     assert c.get("/risk/due/?page=<script>").status_code == 200
 
 
-def test_the_queue_shows_the_most_overdue_and_counts_them_all(inspector, due_world, client, monkeypatch):
-    from qorgau.protocols import selectors
-
-    monkeypatch.setattr(selectors, "QUEUE_REASSESSMENT_ROWS", 2)
-    expected = [pk for _, pk in _oracle(due_world)]
+def test_the_queue_links_the_reassessments(inspector, due_world, client):
+    """The queue does not work out when every case is due (the reassessments page does): it links it."""
     page = sign_in(client, inspector).get("/protocols/queue/").content.decode()
-    part = page.split('data-testid="reassessments"')[1].split("</table>")[0]
-    shown = [c.pk for c in due_world if f"/cases/{c.pk}/#risk" in part]
-    assert sorted(shown) == sorted(expected[:2])
-    assert "The 2 most overdue are shown." in page and 'href="/risk/due/"' in page and "Reassessments due (" not in page
-    monkeypatch.setattr(selectors, "QUEUE_REASSESSMENT_ROWS", 5)  # all of them: counted, no link
-    page = sign_in(client, inspector).get("/protocols/queue/").content.decode()
-    assert "Reassessments due (5)" in page and 'data-testid="reassessments-more"' not in page
+    assert 'href="/risk/due/"' in page.split('data-testid="reassessments-link"')[1].split("</p>")[0]
+    assert not any(f"/cases/{c.pk}/#risk" in page for c in due_world)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case as CaseWhen
-from django.db.models import DateTimeField, F, Min, Q, QuerySet, Value, When
+from django.db.models import Count, DateTimeField, F, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Least
 from django.http import HttpRequest
 
@@ -176,13 +176,19 @@ def reassessments_due(actor: User, *, within_days: int = DUE_SOON_DAYS, limit: i
     return [_due_row(c, now) for c in _due_ordered(actor, within_days)[:limit]]
 
 
-def reassessments_due_page(actor: User, page: str | None, *, rows: int | None = None) -> tuple[Page[Case], list[DueRow]]:
-    """One page of the unit's reassessments due, most overdue first (an out-of-range page gives the last)."""
-    found = Paginator(_due_ordered(actor, DUE_SOON_DAYS), rows or DUE_PAGE_ROWS).get_page(page)
+class _CountedPaginator(Paginator):
+    """A paginator told its count: the page's counts come from one aggregate with the overdue count."""
+
+    def __init__(self, object_list: QuerySet[Case], per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached property: this is its value
+
+
+def reassessments_due_page(actor: User, page: str | None, *, rows: int | None = None) -> tuple[Page[Case], list[DueRow], int]:
+    """One page of the unit's reassessments due, most overdue first (an out-of-range page gives the
+    last), and how many are overdue; the total is the paginator's count. Two statements: the counts,
+    then the page's rows."""
     now = clock.now()
-    return found, [_due_row(c, now) for c in found.object_list]
-
-
-def reassessments_due_count(actor: User) -> int:
-    """Overdue (or forced) reassessments of the unit, counted by the database."""
-    return _due_cases(actor, 0).filter(Q(due_sort__lte=clock.now())).count()
+    counts = _due_cases(actor, DUE_SOON_DAYS).aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_sort__lte=now)))
+    found = _CountedPaginator(_due_ordered(actor, DUE_SOON_DAYS), rows or DUE_PAGE_ROWS, counts["total"]).get_page(page)
+    return found, [_due_row(c, now) for c in found.object_list], counts["overdue"]

@@ -243,10 +243,8 @@ def measure_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 def due_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    page, rows = selectors.reassessments_due_page(user, request.GET.get("page"))
-    return render(request, "risk/due.html", {
-        "rows": rows, "page": page, "overdue": selectors.reassessments_due_count(user), "horizon": selectors.DUE_SOON_DAYS,
-    })
+    page, rows, overdue = selectors.reassessments_due_page(user, request.GET.get("page"))
+    return render(request, "risk/due.html", {"rows": rows, "page": page, "overdue": overdue, "horizon": selectors.DUE_SOON_DAYS})
 
 
 # --- instruments (administrators) -----------------------------------------------------------------------
