@@ -6,6 +6,7 @@ import datetime as dt
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from qorgau.accounts.roles import Role
 from qorgau.core import clock
@@ -95,7 +96,9 @@ def test_who_may_record_whose(make_user, other_unit):
 
 def test_bad_input_gets_clear_errors(make_user):
     supervisor, worker = make_user(Role.POLICE_SUPERVISOR), make_user(Role.POLICE_INSPECTOR)
-    with clock.frozen(AT):
+    # The messages are lazy: compared in English, whatever language an earlier test left active
+    # (the installation's default is Russian, and alone this test ran in it).
+    with clock.frozen(AT), translation.override("en"):
         with pytest.raises(Invalid) as exc:
             completion_record(actor=supervisor, user_id=worker.pk, course="no_such_course", completed_on=dt.date(2026, 1, 1))
         assert exc.value.fields == {"course": ["Choose one of the listed courses."]}
