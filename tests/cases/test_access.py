@@ -6,6 +6,8 @@ import datetime as dt
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from qorgau.accounts.masks import Scope
@@ -14,6 +16,7 @@ from qorgau.accounts.roles import Role
 from qorgau.accounts.services import unit_create
 from qorgau.cases.access import case_get_by_number_for, case_get_for, cases_visible_to, live_grants, scope_for
 from qorgau.cases.models import Case, Grant, GrantReason
+from qorgau.cases.selectors import case_workers
 from qorgau.cases.services import VictimInput, case_break_glass, report_register
 from qorgau.core import clock
 from qorgau.core.errors import NotFound
@@ -114,6 +117,27 @@ def test_the_widest_live_scope_wins(make_user, other_unit):
     Grant.objects.create(case=case, unit=other_unit, reason=GrantReason.SUPERVISOR, scope=Scope.FULL, since=now)
     assert scope_for(stranger, case) == Scope.FULL
     assert list(cases_visible_to(stranger)) == [case]  # one case, however many grants
+
+
+def test_the_gate_reads_the_grants_once_for_its_scope_and_the_working_units(make_user, other_unit, reference):
+    """Issue 10: the gate's scope comes from the case's grants in force read with the case, and the
+    case page's list of working units reuses them; both agree with the statements they replace."""
+    case = _case(make_user())
+    stranger = make_user("police_inspector", unit=other_unit)
+    past = _unit("health", "Past")
+    now = clock.now()
+    Grant.objects.create(case=case, unit=past, reason=GrantReason.TASK, scope=Scope.FULL, since=now - timedelta(days=2), until=now - timedelta(seconds=1))
+    Grant.objects.create(case=case, unit=other_unit, reason=GrantReason.REFERRAL, scope=Scope.CONSENT, since=now)
+    Grant.objects.create(case=case, unit=other_unit, reason=GrantReason.SUPERVISOR, scope=Scope.WORKER, since=now)
+    seen, viewer = case_get_for(stranger, case.pk)
+    assert viewer.scope == scope_for(stranger, case) == Scope.WORKER  # the widest of the unit's two
+    expected = [(g.unit_id, g.scope) for g in Grant.objects.filter(case=case).exclude(unit=past).order_by("since", "pk")]
+    with CaptureQueriesContext(connection) as reads:
+        workers = case_workers(seen)
+    assert [(g.unit_id, g.scope) for g in workers] == expected  # the expired grant is not among them
+    assert [g.unit.name for g in workers][-2:] == [other_unit.name, other_unit.name]
+    assert reads.captured_queries == []
+    assert [(g.unit_id, g.scope) for g in case_workers(Case.objects.get(pk=case.pk))] == expected  # read anew
 
 
 def test_analysts_never_get_a_case_even_with_a_grant_for_their_unit(make_user, reference):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 
 from qorgau.accounts.access import viewer_for
@@ -55,15 +55,30 @@ def cases_visible_to(actor: User) -> QuerySet[Case]:
     return Case.objects.filter(pk__in=live_grants(actor).values("case_id"))
 
 
-def scope_for(actor: User, case: Case) -> Scope | None:
-    scopes = [Scope(s) for s in live_grants(actor).filter(case=case).values_list("scope", flat=True)]
+def _widest(scopes: list[Scope]) -> Scope | None:
     return max(scopes, key=SCOPE_ORDER.__getitem__) if scopes else None
 
 
+def scope_for(actor: User, case: Case) -> Scope | None:
+    return _widest([Scope(s) for s in live_grants(actor).filter(case=case).values_list("scope", flat=True)])
+
+
+def _scope_among(actor: User, grants: list[Grant]) -> Scope | None:
+    """``scope_for`` from the case's grants in force, already read (``Case.grants_read``)."""
+    if actor.unit_id is None or Role(actor.role) in NO_GRANT_ROLES:
+        return None
+    return _widest([Scope(g.scope) for g in grants if g.unit_id == actor.unit_id])
+
+
 def case_get_for(actor: User, case_id: int, *, request: HttpRequest | None = None) -> tuple[Case, Viewer]:
-    """The case and the viewer the mask layer needs; NotFound for missing and forbidden alike."""
-    case = Case.objects.select_related("victim", "offender", "holding_unit").filter(pk=case_id).first()
-    scope = scope_for(actor, case) if case is not None else None
+    """The case and the viewer the mask layer needs; NotFound for missing and forbidden alike.
+
+    The case's grants in force (with their units, oldest first) come with it as ``case.grants_read``:
+    the gate's scope is taken from them and the page's list of working units reuses them
+    (``selectors.case_workers``), one statement for both."""
+    in_force_now = Prefetch("grants", queryset=grants_in_force().select_related("unit").order_by("since", "pk"), to_attr="grants_read")
+    case = Case.objects.select_related("victim", "offender", "holding_unit").prefetch_related(in_force_now).filter(pk=case_id).first()
+    scope = _scope_among(actor, case.grants_read) if case is not None else None
     if case is None or scope is None:
         audit_record(actor=actor, action=AuditAction.DENIED, target_type="case", target_id=case_id, request=request, outcome="refused")
         raise NotFound()

@@ -442,7 +442,7 @@ def _case_out(case: Case, viewer: Viewer, actor: User) -> CaseOut:
         version=case.version,
         victim=_person(people, "victim", case.victim_id),
         offender=_person(people, "offender", case.offender_id),
-        child_witnesses=selectors.case_child_witnesses(case),
+        child_witnesses=history.child_witnesses,
         reports=reports,
         incidents=[_incident(i, viewer) for i in case.incidents.select_related("district").order_by("occurred_at", "id")],
         timeline=[_event(e, viewer) for e in selectors.case_timeline(case)],

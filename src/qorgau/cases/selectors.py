@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.http import HttpRequest
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from qorgau.accounts.masks import FieldRule, Sensitivity, Subject, Viewer, mask
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Role
-from qorgau.cases.access import cases_visible_to, grants_in_force
+from qorgau.cases.access import cases_visible_to, grants_in_force, live_grants
 from qorgau.cases.clusters import cases_of_clusters
-from qorgau.cases.models import Case, CaseEvent, Grant, Incident, Party, PartyRole, Report
+from qorgau.cases.models import Case, CaseEvent, Grant, Incident, PartyRole, Report
 from qorgau.cases.removed import kept_or_removed
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
@@ -98,11 +98,16 @@ def case_and_merged_ids(case: Case) -> QuerySet[Case, Any]:
 
 
 def case_workers(case: Case) -> list[Grant]:
-    return list(grants_in_force().filter(case=case).select_related("unit").order_by("since"))
+    """The units working on the case: its grants in force, oldest first (those the gate read with the
+    case, ``access.case_get_for``, when it came through the gate in this request)."""
+    read: list[Grant] | None = getattr(case, "grants_read", None)
+    if read is not None:
+        return list(read)
+    return list(grants_in_force().filter(case=case).select_related("unit").order_by("since", "pk"))
 
 
 def case_child_witnesses(case: Case) -> int:
-    return Party.objects.filter(incident__cases=case, role=PartyRole.CHILD_WITNESS).values("person").distinct().count()
+    return pair_history(case).child_witnesses
 
 
 @dataclass
@@ -110,17 +115,22 @@ class PairHistory:
     incidents_6_months: int
     incidents_total: int
     reports_total: int
+    child_witnesses: int  # distinct children who witnessed any of the case's incidents
 
 
 def pair_history(case: Case) -> PairHistory:
-    """The case's own incidents and reports, counted in one statement."""
+    """The case's own incidents, reports and child witnesses, counted in one statement."""
     since = clock.now() - timedelta(days=183)
     counts = case.incidents.aggregate(
         recent=Count("pk", distinct=True, filter=Q(occurred_at__gte=since)),
         total=Count("pk", distinct=True),
         reports=Count("reports", distinct=True),
+        children=Count("parties__person", distinct=True, filter=Q(parties__role=PartyRole.CHILD_WITNESS)),
     )
-    return PairHistory(incidents_6_months=counts["recent"], incidents_total=counts["total"], reports_total=counts["reports"])
+    return PairHistory(
+        incidents_6_months=counts["recent"], incidents_total=counts["total"], reports_total=counts["reports"],
+        child_witnesses=counts["children"],
+    )
 
 
 @dataclass
@@ -144,6 +154,7 @@ class _Related:
     victim_cluster: int | None
     offender_cluster: int | None
     unit_names: tuple[str, str, str]  # ru, kk, en
+    visible: bool  # the asking user's unit holds a live grant on it (False when no one asked)
 
 
 @dataclass(frozen=True)
@@ -152,10 +163,13 @@ class _PairSignals:
     related: list[_Related]
 
 
-def _pair_signals(victim_cluster: int | None, offender_cluster: int | None, *, exclude_case: int | None) -> _PairSignals:
+def _pair_signals(
+    victim_cluster: int | None, offender_cluster: int | None, *, exclude_case: int | None, actor: User | None = None
+) -> _PairSignals:
     """Everything the pair's flags and repeat counts need, in three statements: the clusters' record
-    ids, her recent incidents (with their places) and the cases of either cluster (with who is in them
-    and which unit holds them). The counts are taken from those rows, not from a statement each."""
+    ids, her recent incidents (with their places) and the cases of either cluster (with who is in them,
+    which unit holds them and whether ``actor``'s unit may open them). The counts are taken from those
+    rows, not from a statement each."""
     wanted = {c for c in (victim_cluster, offender_cluster) if c is not None}
     her: set[int] = set()
     his: set[int] = set()
@@ -178,11 +192,16 @@ def _pair_signals(victim_cluster: int | None, offender_cluster: int | None, *, e
         others = Case.objects.filter(restricted=False, merged_into=None).filter(Q(victim_id__in=her) | Q(offender_id__in=his))
         if exclude_case is not None:
             others = others.exclude(pk=exclude_case)
+        # Which of them the user may open: asked of those few cases only, never of the user's whole
+        # caseload, which for a regional unit is tens of thousands of cases.
+        held = live_grants(actor) if actor is not None else Grant.objects.none()
+        visible = Value(False) if held.query.is_empty() else Exists(held.filter(case=OuterRef("pk")))
+        others = others.annotate(visible=visible)
         related = [
-            _Related(pk, v, o, vc, oc, (ru, kk, en))
-            for pk, v, o, vc, oc, ru, kk, en in others.values_list(
+            _Related(pk, v, o, vc, oc, (ru, kk, en), visible)
+            for pk, v, o, vc, oc, ru, kk, en, visible in others.values_list(
                 "pk", "victim_id", "offender_id", "victim__cluster_id", "offender__cluster_id",
-                "holding_unit__name_ru", "holding_unit__name_kk", "holding_unit__name_en",
+                "holding_unit__name_ru", "holding_unit__name_kk", "holding_unit__name_en", "visible",
             )
         ]
     # Distinct clusters, as SQL's DISTINCT counts them (a record without a cluster counts once).
@@ -200,7 +219,7 @@ def pair_flags(victim_cluster: int | None, offender_cluster: int | None, actor: 
     """Signals from across the registry about a victim and an offender, computed without revealing
     another case: counts of incidents (not reports), districts, other victims, and which unit holds
     a related case the user may not open (DESIGN §5). Restricted cases never count."""
-    signals = _pair_signals(victim_cluster, offender_cluster, exclude_case=exclude_case)
+    signals = _pair_signals(victim_cluster, offender_cluster, exclude_case=exclude_case, actor=actor)
     counts = signals.counts
     flags = []
     n = counts.her_incidents_6_months
@@ -222,14 +241,11 @@ def pair_flags(victim_cluster: int | None, offender_cluster: int | None, actor: 
     if counts.her_other_offenders:
         o = counts.her_other_offenders
         flags.append(ngettext("She is the victim in %(n)d other case.", "She is the victim in %(n)d other cases.", o) % {"n": o})
-    # Which of the related cases the user may open: asked for those few ids only, never the whole of
-    # the user's caseload, which for a regional unit is tens of thousands of cases.
     related = {r.pk: r for r in signals.related}
-    visible = set(cases_visible_to(actor).filter(pk__in=related).values_list("pk", flat=True)) if related else set()
     col = {"kk": 1, "en": 2}.get((get_language() or "ru")[:2], 0)
     seen: set[tuple[str, str, str]] = set()
     for r in sorted(related.values(), key=lambda r: r.unit_names):
-        if r.pk in visible or r.unit_names in seen:
+        if r.visible or r.unit_names in seen:
             continue
         seen.add(r.unit_names)
         flags.append(_("A related case is held by %(unit)s: ask them, or use emergency access.") % {"unit": r.unit_names[col]})
