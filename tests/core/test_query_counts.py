@@ -40,16 +40,18 @@ def _word(k: int) -> str:
     return "".join("абвгдежзик"[int(d)] for d in str(k)).capitalize() + "овна"
 
 
+def _report(inspector, k: int, **where) -> list[Case]:
+    """A report on pair ``k`` (other names and birth dates for each ``k``: the same name and birth date
+    would link to one person; the same ``k`` again is the same pair, and joins its case)."""
+    victim = person(f"Сапарова Айгерим {_word(k)}", birth=dt.date(1970 + k % 30, 1 + k % 12, 1 + k % 28), serial=k)
+    offender = person(f"Сапаров Ерлан {_word(k)}", birth=dt.date(1960 + k % 30, 1 + k % 12, 1 + k % 28), sex="M", serial=k)
+    return report_register(actor=inspector, data=report_input(victims=[VictimInput(relationship="spouse", person=victim)],
+                                                              offender=offender, **where)).cases
+
+
 def _cases(inspector, n: int) -> list[Case]:
-    """``n`` new pairs (other names and birth dates: the same name and birth date would link to one person)."""
-    out = []
-    for _ in range(n):
-        k = next(_serials)
-        victim = person(f"Сапарова Айгерим {_word(k)}", birth=dt.date(1970 + k % 30, 1 + k % 12, 1 + k % 28), serial=k)
-        offender = person(f"Сапаров Ерлан {_word(k)}", birth=dt.date(1960 + k % 30, 1 + k % 12, 1 + k % 28), sex="M", serial=k)
-        out += report_register(actor=inspector, data=report_input(victims=[VictimInput(relationship="spouse", person=victim)],
-                                                                  offender=offender)).cases
-    return out
+    """``n`` new pairs."""
+    return [c for _ in range(n) for c in _report(inspector, next(_serials))]
 
 
 @covers("", "cases/", "api/v1/cases", "protocols/queue/", "api/v1/tasks", "risk/due/", "api/v1/risk/due")
@@ -71,10 +73,13 @@ def test_caseload_and_queues(world, monkeypatch):
 def test_case_detail(world):
     """The case page with more timeline events, reports of the same pair and signed assessments."""
     inspector, client = world
-    case = _cases(inspector, 1)[0]
+    pair = next(_serials)
+    case = _report(inspector, pair)[0]
+    places = itertools.cycle([{"region": "KZ-23", "district": ""}, {}])  # Atyrau region, then Almaty's district
 
     def grow(n: int) -> None:
         for _ in range(n):
+            assert [c.pk for c in _report(inspector, pair, **next(places))] == [case.pk]  # a new report in the case
             case.refresh_from_db()
             to = "supervised" if case.state == "active" else "active"
             case_change_state(actor=inspector, case=case, version=case.version, to_state=to, reason="query count")

@@ -70,7 +70,15 @@ def case_people(case: Case, viewer: Viewer) -> dict[str, Any]:
 
 def case_reports(case: Case, viewer: Viewer) -> list[dict[str, Any]]:
     rows = []
-    for r in Report.objects.filter(incident__cases=case).select_related("incident", "unit").order_by("received_at"):
+    # Where each incident happened is on the page: its region and district come in the same statement
+    # (without their boundaries, which only the maps draw).
+    reports = (
+        Report.objects.filter(incident__cases=case)
+        .select_related("incident__region", "incident__district", "unit")
+        .defer("incident__region__boundary_geojson", "incident__district__boundary_geojson")
+        .order_by("received_at")
+    )
+    for r in reports:
         narrative = kept_or_removed(r.narrative, r.personal_removed_at)
         rows.append({"report": r, "incident": r.incident, **mask(viewer, {"narrative": narrative}, REPORT_POLICY)})
     return rows
