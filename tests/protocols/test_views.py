@@ -123,3 +123,23 @@ def test_the_queue_counts_every_task_and_pages_a_section(protocols, inspector, s
         assert c.get("/protocols/queue/?section=nonsense").status_code == 200
         api = c.get("/api/v1/tasks").json()
     assert api["counts"] == {"overdue": 5, "today": 0, "upcoming": 0} and len(api["overdue"]) == 5
+
+
+def test_the_queue_page_leaves_the_tasks_free_texts_unread_and_the_api_carries_them(protocols, inspector, school, make_user, client):
+    """Issue 10: each free text of a task is encrypted, and the queue's rows never show them; the page
+    does not decrypt them (150 rows × 3 texts), while the API's lists still carry the instructions."""
+    from qorgau.protocols import selectors
+
+    teacher = make_user(Role.SCHOOL_WORKER, unit=school, language="en")
+    case = make_case(inspector)
+    fire_one(case, inspector, "school_child_follow_up", trigger="child_involved", key="child:texts")
+    listed = selectors.queue_for(teacher)
+    section = next(name for name in selectors.SECTIONS if getattr(listed, name))
+    row = getattr(listed, section)[0]
+    assert {"instructions", "outcome", "decline_reason"} <= row.get_deferred_fields()
+    assert {"instructions", "outcome", "decline_reason"} <= selectors.queue_section(teacher, section, None).object_list[0].get_deferred_fields()
+    full = selectors.queue_for(teacher, with_texts=True)
+    assert not (full.overdue + full.today + full.upcoming)[0].get_deferred_fields() & {"instructions", "outcome", "decline_reason"}
+    api = sign_in(client, teacher).get("/api/v1/tasks").json()
+    listed_api = api["overdue"] + api["today"] + api["upcoming"]
+    assert listed_api[0]["instructions"] == Task.objects.get(pk=row.pk).guidance != ""

@@ -99,7 +99,7 @@ def _out(t: Task, overdue: bool | None = None) -> TaskOut:
 def task_queue(request: HttpRequest) -> QueueOut:
     """The caller's unit's live tasks: overdue, due today (in the unit's time zone), upcoming; each list
     soonest due first, at most 300, and ``counts`` says how many each section holds."""
-    queue = selectors.queue_for(_worker(request), rows=selectors.QUEUE_API_ROWS)
+    queue = selectors.queue_for(_worker(request), rows=selectors.QUEUE_API_ROWS, with_texts=True)
     return QueueOut(
         overdue=[_out(t, True) for t in queue.overdue], today=[_out(t, False) for t in queue.today],
         upcoming=[_out(t, False) for t in queue.upcoming], counts=QueueCountsOut(**queue.counts),

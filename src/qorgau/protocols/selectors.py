@@ -27,6 +27,9 @@ from qorgau.protocols.models import LIVE_STATUSES, Task
 QUEUE_SECTION_ROWS = 50
 QUEUE_API_ROWS = 300  # GET /api/v1/tasks: each section's list, with the sections' counts beside them
 SECTIONS = ("overdue", "today", "upcoming")
+# The queue page's rows show what to do, the case, when and the status: a task's free texts (each
+# encrypted, so each read is a decryption) stay unread there; the API's lists carry them.
+_TEXTS = ("instructions", "outcome", "decline_reason")
 
 
 def _tasks() -> QuerySet[Task]:
@@ -76,9 +79,9 @@ def _live(actor: User) -> QuerySet[Task]:
     return unit_tasks(actor).filter(status__in=LIVE_STATUSES)
 
 
-def queue_for(actor: User, *, rows: int | None = None) -> Queue:
+def queue_for(actor: User, *, rows: int | None = None, with_texts: bool = False) -> Queue:
     """The unit's live tasks by section, soonest due first: the first ``rows`` of each section and how
-    many each holds. The risk reassessments due have their own page (``risk:due``): finding a unit's
+    many each holds; ``with_texts`` reads each task's instructions, outcome and decline reason too. The risk reassessments due have their own page (``risk:due``): finding a unit's
     most overdue means working out when each of its open cases is due, 0.3–0.6 s of PostgreSQL for a
     regional unit on the national data set, too much for the page a worker opens most."""
     queue = Queue()
@@ -88,9 +91,10 @@ def queue_for(actor: User, *, rows: int | None = None) -> Queue:
     sections = _sections(actor)
     live = _live(actor)
     queue.counts = live.aggregate(**{name: Count("pk", filter=q) for name, q in sections.items()})
+    listed = live if with_texts else live.defer(*_TEXTS)
     for name, q in sections.items():
         if queue.counts[name]:
-            setattr(queue, name, list(live.filter(q).order_by("due_at", "id")[:rows]))
+            setattr(queue, name, list(listed.filter(q).order_by("due_at", "id")[:rows]))
     return queue
 
 
@@ -98,7 +102,7 @@ def queue_section(actor: User, section: str, page: str | None, *, rows: int | No
     """One section of the queue, a page of ``rows`` tasks; a page number out of range gives the last
     page, and one that is not a number the first."""
     live = _live(actor).filter(_sections(actor)[section])  # none for a user who does not work cases (unit_tasks)
-    return Paginator(live.order_by("due_at", "id"), rows or QUEUE_SECTION_ROWS).get_page(page)
+    return Paginator(live.defer(*_TEXTS).order_by("due_at", "id"), rows or QUEUE_SECTION_ROWS).get_page(page)
 
 
 def tasks_unrouted() -> QuerySet[Task]:
