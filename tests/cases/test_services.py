@@ -26,7 +26,7 @@ from qorgau.cases.models import (
     PartyRole,
     Report,
 )
-from qorgau.cases.selectors import case_child_witnesses
+from qorgau.cases.selectors import pair_history
 from qorgau.cases.services import (
     SafeContactInput,
     VictimInput,
@@ -377,7 +377,7 @@ def test_four_victims_of_one_man_are_four_cases_of_one_incident_and_child_witnes
     # Children who only witnessed are parties, not cases.
     witnesses = Party.objects.filter(role=PartyRole.CHILD_WITNESS).values_list("person_id", flat=True)
     assert not Case.objects.filter(victim_id__in=witnesses).exists()
-    assert [case_child_witnesses(c) for c in reg.cases] == [2, 2, 2, 2]
+    assert [pair_history(c).child_witnesses for c in reg.cases] == [2, 2, 2, 2]
     assert [c.relationship for c in reg.cases] == ["spouse", "parent", "parent", "child"]
     assert [sorted(c.markers.values_list("code", flat=True)) for c in reg.cases] == [[], ["minor"], ["minor"], ["elderly"]]
     assert all(_kinds(c) == [EventKind.OPENED, EventKind.REPORT_ADDED] for c in reg.cases)

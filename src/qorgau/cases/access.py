@@ -36,19 +36,27 @@ def grants_in_force() -> QuerySet[Grant]:
     return Grant.objects.filter(in_force(clock.now()))
 
 
+def _granting_unit(actor: User) -> int | None:
+    """The unit through whose grants the actor reaches cases; None for a user who reaches none that
+    way (analysts, the data-protection officer, a user without a unit)."""
+    return None if Role(actor.role) in NO_GRANT_ROLES else actor.unit_id
+
+
 def live_grants(actor: User) -> QuerySet[Grant]:
-    if actor.unit_id is None or Role(actor.role) in NO_GRANT_ROLES:
+    unit = _granting_unit(actor)
+    if unit is None:
         return Grant.objects.none()
-    return grants_in_force().filter(unit_id=actor.unit_id)
+    return grants_in_force().filter(unit_id=unit)
 
 
 def held_by_unit(actor: User, scopes: list[Scope]) -> Q | None:
     """The cases the actor's unit holds a live grant of one of ``scopes`` on, as a join from the case
     (``cases_visible_to`` is a subquery instead). Give it to one ``filter()`` call: each call joins the
     grants anew. A case with two such grants comes twice; None for a user who holds no grants."""
-    if actor.unit_id is None or Role(actor.role) in NO_GRANT_ROLES:
+    unit = _granting_unit(actor)
+    if unit is None:
         return None
-    return Q(grants__unit_id=actor.unit_id, grants__scope__in=scopes) & in_force(clock.now(), "grants__")
+    return Q(grants__unit_id=unit, grants__scope__in=scopes) & in_force(clock.now(), "grants__")
 
 
 def cases_visible_to(actor: User) -> QuerySet[Case]:
@@ -65,9 +73,8 @@ def scope_for(actor: User, case: Case) -> Scope | None:
 
 def _scope_among(actor: User, grants: list[Grant]) -> Scope | None:
     """``scope_for`` from the case's grants in force, already read (``Case.grants_read``)."""
-    if actor.unit_id is None or Role(actor.role) in NO_GRANT_ROLES:
-        return None
-    return _widest([Scope(g.scope) for g in grants if g.unit_id == actor.unit_id])
+    unit = _granting_unit(actor)
+    return None if unit is None else _widest([Scope(g.scope) for g in grants if g.unit_id == unit])
 
 
 def case_get_for(actor: User, case_id: int, *, request: HttpRequest | None = None) -> tuple[Case, Viewer]:

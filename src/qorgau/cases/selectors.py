@@ -114,10 +114,6 @@ def case_workers(case: Case) -> list[Grant]:
     return list(grants_in_force().filter(case=case).select_related("unit").order_by("since", "pk"))
 
 
-def case_child_witnesses(case: Case) -> int:
-    return pair_history(case).child_witnesses
-
-
 @dataclass
 class PairHistory:
     incidents_6_months: int
