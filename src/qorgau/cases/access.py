@@ -42,6 +42,11 @@ def _granting_unit(actor: User) -> int | None:
     return None if Role(actor.role) in NO_GRANT_ROLES else actor.unit_id
 
 
+def working_grants() -> QuerySet[Grant]:
+    """Grants in force with their units, oldest first: the units working on a case."""
+    return grants_in_force().select_related("unit").order_by("since", "pk")
+
+
 def live_grants(actor: User) -> QuerySet[Grant]:
     unit = _granting_unit(actor)
     if unit is None:
@@ -83,7 +88,7 @@ def case_get_for(actor: User, case_id: int, *, request: HttpRequest | None = Non
     The case's grants in force (with their units, oldest first) come with it as ``case.grants_read``:
     the gate's scope is taken from them and the page's list of working units reuses them
     (``selectors.case_workers``), one statement for both."""
-    in_force_now = Prefetch("grants", queryset=grants_in_force().select_related("unit").order_by("since", "pk"), to_attr="grants_read")
+    in_force_now = Prefetch("grants", queryset=working_grants(), to_attr="grants_read")
     case = Case.objects.select_related("victim", "offender", "holding_unit").prefetch_related(in_force_now).filter(pk=case_id).first()
     scope = _scope_among(actor, case.grants_read) if case is not None else None
     if case is None or scope is None:

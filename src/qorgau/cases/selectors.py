@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from qorgau.accounts.masks import FieldRule, Sensitivity, Subject, Viewer, mask
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Role
-from qorgau.cases.access import cases_visible_to, grants_in_force, live_grants
+from qorgau.cases.access import cases_visible_to, live_grants, working_grants
 from qorgau.cases.clusters import cases_of_clusters
 from qorgau.cases.models import Case, CaseEvent, Grant, Incident, PartyRole, Report
 from qorgau.cases.removed import kept_or_removed
@@ -111,7 +111,7 @@ def case_workers(case: Case) -> list[Grant]:
     read: list[Grant] | None = getattr(case, "grants_read", None)
     if read is not None:
         return list(read)
-    return list(grants_in_force().filter(case=case).select_related("unit").order_by("since", "pk"))
+    return list(working_grants().filter(case=case))
 
 
 @dataclass

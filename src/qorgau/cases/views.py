@@ -327,7 +327,6 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
     can_edit = _can_edit(user, viewer)
     version = {"version": case.version}
     markers = list(case.markers.all())
-    history = selectors.pair_history(case)
     contact_version = contact["contact"].version if contact else None
     if contact and _can_edit_contact(user, viewer):
         c = contact["contact"]
@@ -345,7 +344,7 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
         "victim_rows": _person_rows(people, "victim", case.victim.iin_status == IinStatus.UNVERIFIED),
         "offender_rows": _person_rows(people, "offender", case.offender.iin_status == IinStatus.UNVERIFIED),
         "contact": contact,
-        "history": history,
+        "history": selectors.pair_history(case),
         "can_register": user.can(Capability.REGISTER_REPORT) and not case.restricted,
         "flags": selectors.case_flags(case, user),
         "merged_from": list(case.merged_cases.order_by("opened_at").values_list("number", flat=True)),
@@ -353,7 +352,6 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
         "reports": reports,
         "timeline": timeline,
         "workers": workers,
-        "child_witnesses": history.child_witnesses,
         "markers": markers,
         "state_reason": state_reason,
         "state_reason_masked": state_reason is MASKED,
