@@ -139,6 +139,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     _pg_extra = os.environ.get("QORGAU_PG_OPTIONS", "-c jit=off")
     _pg_options["options"] = f"{_pg_options.get('options', '')} {_pg_extra}".strip()
+    # Server-side parameters and prepared statements (ADR 0016): a statement run a few times on a
+    # connection is planned once, not on every execution; planning was about half of PostgreSQL's
+    # time on the case page. QORGAU_PG_PREPARE_THRESHOLD=off keeps client-side binding (a pooler
+    # in transaction mode that cannot keep prepared statements).
+    _prepare = os.environ.get("QORGAU_PG_PREPARE_THRESHOLD", "5").strip().lower()
+    if _prepare != "off":
+        _pg_options.setdefault("server_side_binding", True)
+        _pg_options.setdefault("prepare_threshold", int(_prepare))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- auth -----------------------------------------------------------------------------------------
