@@ -145,6 +145,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # in transaction mode that cannot keep prepared statements).
     _prepare = os.environ.get("QORGAU_PG_PREPARE_THRESHOLD", "5").strip().lower()
     if _prepare != "off":
+        if not _prepare.isdigit():
+            raise ImproperlyConfigured(f"QORGAU_PG_PREPARE_THRESHOLD must be a number of executions (0 or more) or off, not {_prepare!r}")
         _pg_options.setdefault("server_side_binding", True)
         _pg_options.setdefault("prepare_threshold", int(_prepare))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -20,7 +20,7 @@ ON_POSTGRESQL = pytest.mark.skipif(
 )
 
 
-def _options(tmp_path: Path, database_url: str, **extra: str) -> dict[str, object]:
+def _settings(tmp_path: Path, database_url: str, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
@@ -30,7 +30,12 @@ def _options(tmp_path: Path, database_url: str, **extra: str) -> dict[str, objec
         "DATABASE_URL": database_url,
         **extra,
     }
-    done = subprocess.run([sys.executable, "-c", PRINT_OPTIONS], env=env, capture_output=True, text=True, timeout=120, check=True)
+    return subprocess.run([sys.executable, "-c", PRINT_OPTIONS], env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def _options(tmp_path: Path, database_url: str, **extra: str) -> dict[str, object]:
+    done = _settings(tmp_path, database_url, **extra)
+    assert done.returncode == 0, done.stderr
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -46,6 +51,13 @@ def test_the_threshold_can_be_changed_or_turned_off(tmp_path):
     assert _options(tmp_path, "postgres://u@db.example/q", QORGAU_PG_PREPARE_THRESHOLD="0")["prepare_threshold"] == 0
     off = _options(tmp_path, "postgres://u@db.example/q", QORGAU_PG_PREPARE_THRESHOLD="off")
     assert "server_side_binding" not in off and "prepare_threshold" not in off
+
+
+@pytest.mark.parametrize("value", ["five", "-1", "2.5"])
+def test_a_malformed_threshold_stops_the_start_with_its_name(tmp_path, value):
+    done = _settings(tmp_path, "postgres://u@db.example/q", QORGAU_PG_PREPARE_THRESHOLD=value)
+    assert done.returncode != 0
+    assert "ImproperlyConfigured: QORGAU_PG_PREPARE_THRESHOLD must be a number of executions (0 or more) or off" in done.stderr
 
 
 def test_sqlite_connections_are_untouched(tmp_path):
