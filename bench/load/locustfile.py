@@ -15,6 +15,10 @@ time, each user sends its next request as soon as the last one is answered.
 
 Any status other than the one the journey expects counts as a failure, by endpoint: a redirect to the
 sign-in page is a lost session, not a success.
+
+When the runner names the server's and PostgreSQL's pids (``QORGAU_LOAD_SERVER_PID``,
+``QORGAU_LOAD_DATABASE_PID``), the CPU seconds each spent in the measured window (from the statistics'
+reset to the end) are dumped with the histograms (``bench.load.cpu``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from locust import FastHttpUser, between, constant, constant_throughput, events,
 from locust.exception import StopUser
 
 from bench.load import journeys
+from bench.load.cpu import CpuSample
 
 PLAN: dict[str, Any] = (
     json.loads(Path(os.environ["QORGAU_LOAD_PLAN"]).read_text(encoding="utf-8")) if os.environ.get("QORGAU_LOAD_PLAN") else {"staff": []}
@@ -40,6 +45,8 @@ THINK_MIN = float(os.environ.get("QORGAU_LOAD_THINK_MIN", "1"))
 THINK_MAX = float(os.environ.get("QORGAU_LOAD_THINK_MAX", "3"))
 _next_staff = itertools.count()
 _next_worker = itertools.count()
+_PIDS = tuple(int(os.environ[k]) if os.environ.get(k) else None for k in ("QORGAU_LOAD_SERVER_PID", "QORGAU_LOAD_DATABASE_PID"))
+_cpu_start: list[CpuSample] = []
 
 
 def staff_entries(kind: str | None = None) -> list[dict[str, Any]]:
@@ -190,6 +197,12 @@ class HealthzUser(FastHttpUser):
         self.client.get(journeys.HEALTHZ, name="one query /healthz")
 
 
+@events.spawning_complete.add_listener
+def cpu_start(**_kw: Any) -> None:
+    """The measured window starts where locust resets its statistics: when every user has started."""
+    _cpu_start[:] = [CpuSample.now(*_PIDS)]
+
+
 @events.quitting.add_listener
 def times_dump(environment: Any, **_kw: Any) -> None:
     """Every endpoint's response-time histogram, for percentiles over any group of endpoints (bench.load.stats)."""
@@ -209,5 +222,6 @@ def times_dump(environment: Any, **_kw: Any) -> None:
         for (name, method), e in environment.stats.entries.items()
     ]
     errors = [{"name": e.name, "method": e.method, "error": str(e.error), "count": e.occurrences} for e in environment.stats.errors.values()]
+    cpu = CpuSample.now(*_PIDS).since(_cpu_start[0]) if _cpu_start else None
     with open(path, "w", encoding="utf-8") as out:
-        json.dump({"entries": entries, "errors": errors}, out)
+        json.dump({"entries": entries, "errors": errors, "cpu": cpu}, out)

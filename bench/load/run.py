@@ -7,6 +7,10 @@ run (the one-query endpoint under the same load).
 decryption, masks, template) against the framework's own empty endpoint and against the one-query
 endpoint, on the same server in the same run, alternating in rounds (median of the per-round ratios).
 
+Each run also records the CPU its measured window cost (``bench.load.cpu``): the server's and
+PostgreSQL's milliseconds per request, which the shared machine's noise moves far less than requests
+a second, and the requests one core serves at that cost.
+
 Everything a run leaves (the plan with its session keys, locust's CSV files and histograms, the
 server's log, the report) goes under ``VAR_DIR/load/<time>/``, never into git. The minted sessions
 are ended when the run is over.
@@ -25,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import Figure, Report
+from bench.load.cpu import postmaster_of
 from bench.load.server import PROJECT, ServerConfig, demo_env, drain, gunicorn
-from bench.load.stats import Run, Summary
+from bench.load.stats import CpuCost, Run, Summary
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 PROBE = "probe "
@@ -106,6 +111,8 @@ def locust(
 def _latency_figure(users: int, journeys: Summary, probe: Summary, run: Run, note: str) -> Figure:
     worst = max(run.names(), key=lambda n: run.summary([n]).p95 if not n.startswith(PROBE) else -1)
     errors = ", ".join(f"{n}: {c}" for n, c in journeys.failures_by_endpoint.items()) or "none"
+    cost = run.cpu_cost()
+    cpu = f"; {cost.line()}" if cost else ""
     return Figure(
         name=f"realistic load, {users} staff, 1–3 s think: p95 of all journeys",
         baseline="p95 of /healthz probed under the same load",
@@ -116,7 +123,7 @@ def _latency_figure(users: int, journeys: Summary, probe: Summary, run: Run, not
             f"p50/p95/p99 {journeys.p50:.0f}/{journeys.p95:.0f}/{journeys.p99:.0f} ms "
             f"(/healthz {probe.p50:.0f}/{probe.p95:.0f}/{probe.p99:.0f} ms); {journeys.requests} requests, "
             f"{journeys.per_s:.0f}/s; errors {journeys.failures} ({errors}); slowest p95: {worst} "
-            f"{run.summary([worst]).p95:.0f} ms; 'per s' columns are 1000/p95 ms; {note}"
+            f"{run.summary([worst]).p95:.0f} ms{cpu}; 'per s' columns are 1000/p95 ms; {note}"
         ),
     )
 
@@ -148,7 +155,11 @@ def run(
     results: dict[str, Any] = {"database": database, "settings": cfg.__dict__, "out": str(out_dir), "realistic": {}, "closed": []}
     server = ServerConfig(database_url, var_dir, cfg.workers, cfg.worker_class, cfg.threads)
     try:
-        with gunicorn(server, log=out_dir / "gunicorn.log") as base:
+        with gunicorn(server, log=out_dir / "gunicorn.log") as served:
+            base = served.url
+            database_pid = postmaster_of(database_url)
+            env = {**env, "QORGAU_LOAD_SERVER_PID": str(served.pid), "QORGAU_LOAD_DATABASE_PID": str(database_pid or "")}
+            results["machine"] = {"cores": os.cpu_count(), "database_on_this_machine": database_pid is not None}
             # Every worker compiles its templates and fills its caches on its first pages: a short run of
             # the journeys with little think time warms them all, and is not measured.
             warm_env = {**env, "QORGAU_LOAD_THINK_MIN": "0.05", "QORGAU_LOAD_THINK_MAX": "0.2"}
@@ -166,11 +177,17 @@ def run(
                 journeys, probe = staff.summary(exclude=(PROBE,)), staff.summary([n for n in staff.names() if n.startswith(PROBE)])
                 print(f"\nrealistic, {users} staff ({where}):")
                 print("\n".join(staff.table()))
-                results["realistic"][users] = {"journeys": journeys.__dict__, "probe": probe.__dict__}
+                cost = staff.cpu_cost()
+                if cost:
+                    print(f"  {cost.line()}")
+                results["realistic"][users] = {
+                    "journeys": journeys.__dict__, "probe": probe.__dict__, "cpu": cost.__dict__ if cost else None,
+                }
                 report.add(_latency_figure(users, journeys, probe, staff, where))
                 print(f"  (the server drained what the run left queued in {drain(base):.0f} s)")
             for r in range(cfg.rounds):
                 rates: dict[str, Summary] = {}
+                costs: dict[str, dict[str, Any] | None] = {}
                 for cls, name in CLOSED:
                     drain(base)
                     closed = locust(
@@ -178,8 +195,10 @@ def run(
                         out=out_dir / f"closed_{r}_{cls}", plan=plan, env=env,
                     )
                     rates[name] = closed.summary()
-                    print(f"closed loop round {r + 1}, {name:<28} {rates[name].line()}")
-                results["closed"].append({n: s.__dict__ for n, s in rates.items()})
+                    cost = closed.cpu_cost()
+                    costs[name] = cost.__dict__ if cost else None
+                    print(f"closed loop round {r + 1}, {name:<28} {rates[name].line()}" + (f"\n{'':>43}{cost.line()}" if cost else ""))
+                results["closed"].append({n: {**s.__dict__, "cpu": costs[n]} for n, s in rates.items()})
     finally:
         print(_staff(["remove", "--plan", str(plan)], database_url=database_url, var_dir=var_dir))
     if results["closed"]:
@@ -214,6 +233,7 @@ def _closed_figures(report: Report, rounds: list[dict[str, dict[str, Any]]], cfg
                 ),
             )
         )
+    _cpu_figures(report, rounds, cfg, where)
     report.add(
         Figure(
             name="one-query endpoint (/healthz), closed loop",
@@ -224,3 +244,38 @@ def _closed_figures(report: Report, rounds: list[dict[str, dict[str, Any]]], cfg
             note=f"{cfg.closed_users} users, no think time; {where}",
         )
     )
+
+
+def _cpu_figures(report: Report, rounds: list[dict[str, dict[str, Any]]], cfg: LoadSettings, where: str) -> None:
+    """CPU per request of the closed-loop endpoints against the empty endpoint's, median of the rounds."""
+    names = dict(CLOSED)
+    empty = names["EmptyUser"]
+    cores = os.cpu_count() or 1
+
+    def costs(name: str) -> list[CpuCost]:
+        return [CpuCost(**r[name]["cpu"]) for r in rounds if r.get(name, {}).get("cpu")]
+
+    base = [c for c in costs(empty) if c.total_ms]
+    for key, what in (("HealthzUser", "one-query endpoint (/healthz)"), ("CaseDetailUser", "case page"), ("CaseApiUser", "case detail API")):
+        mine = [c for c in costs(names[key]) if c.total_ms]
+        pairs = list(zip(mine, base, strict=False))
+        if not pairs:
+            continue
+        total = statistics.median(c.total_ms or 0.0 for c in mine)
+        server = statistics.median(c.server_ms or 0.0 for c in mine)
+        database = statistics.median(c.database_ms or 0.0 for c in mine)
+        per_core = 1000 / total if total else 0.0
+        report.add(
+            Figure(
+                name=f"{what}, CPU per request (server and PostgreSQL)",
+                baseline="the framework's own empty endpoint, CPU per request",
+                candidate_per_s=per_core,
+                baseline_per_s=statistics.median(c.per_core_per_s() for c in base),
+                ratio=statistics.median((c.total_ms or 0.0) / (b.total_ms or 1.0) for c, b in pairs),
+                note=(
+                    f"{total:.1f} ms a request (gunicorn {server:.1f} + PostgreSQL {database:.1f}), median of "
+                    f"{len(mine)} rounds; 'per s' columns are requests per CPU-second, so {cores} cores serve at most "
+                    f"about {cores * per_core:.0f} a second; {where}"
+                ),
+            )
+        )

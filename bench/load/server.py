@@ -80,9 +80,15 @@ def drain(base: str, *, limit: float = 0.5, wait: float = 180) -> float:
     return time.monotonic() - started
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str  # the base URL, no trailing slash
+    pid: int  # gunicorn's master: its process tree is the server's CPU (bench.load.cpu)
+
+
 @contextmanager
-def gunicorn(config: ServerConfig, *, log: Path) -> Iterator[str]:
-    """Serve on a free local port; yields the base URL and stops the server (its own pid) afterwards."""
+def gunicorn(config: ServerConfig, *, log: Path) -> Iterator[Served]:
+    """Serve on a free local port; yields where and stops the server (its own pid) afterwards."""
     port = free_port()
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
@@ -110,7 +116,7 @@ def gunicorn(config: ServerConfig, *, log: Path) -> Iterator[str]:
         # Each worker loads Django lazily: a few requests warm them all before anything is measured.
         for _ in range(4 * config.workers):
             _ready(base + "/healthz")
-        yield base
+        yield Served(base, process.pid)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)

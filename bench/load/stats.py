@@ -41,15 +41,58 @@ def percentile(times: Counter[float], q: float) -> float:
     return max(times)
 
 
+@dataclass(frozen=True)
+class CpuCost:
+    """The machine time of one request, averaged over every request of a run's measured window (ms)."""
+
+    requests: int
+    server_ms: float | None  # gunicorn: master and workers
+    database_ms: float | None  # PostgreSQL, when it runs on this machine
+    generator_ms: float  # locust itself, which shares the cores
+
+    @property
+    def total_ms(self) -> float | None:
+        """Server and database: what a request costs the installation (the generator is not part of it)."""
+        if self.server_ms is None:
+            return None
+        return self.server_ms + (self.database_ms or 0.0)
+
+    def per_core_per_s(self) -> float:
+        """Requests one core serves a second at this cost, if nothing else ran on it."""
+        return 1000 / self.total_ms if self.total_ms else 0.0
+
+    def line(self) -> str:
+        def ms(value: float | None) -> str:
+            return "n/a" if value is None else f"{value:.1f}"
+
+        return (
+            f"CPU per request {ms(self.total_ms)} ms (server {ms(self.server_ms)} + PostgreSQL {ms(self.database_ms)}; "
+            f"locust {self.generator_ms:.1f}) over {self.requests} requests"
+        )
+
+
 @dataclass
 class Run:
     entries: list[dict]
     errors: list[dict]
+    cpu: dict[str, float | None] | None = None  # CPU seconds of the measured window (bench.load.cpu)
 
     @classmethod
     def load(cls, path: Path) -> Run:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(entries=data["entries"], errors=data["errors"])
+        return cls(entries=data["entries"], errors=data["errors"], cpu=data.get("cpu"))
+
+    def cpu_cost(self) -> CpuCost | None:
+        """CPU per request over every request of the window (all endpoints: the CPU is not split by endpoint)."""
+        requests = sum(e["count"] for e in self.entries)
+        if self.cpu is None or not requests:
+            return None
+
+        def per_request(part: str) -> float | None:
+            seconds = self.cpu.get(part) if self.cpu else None
+            return None if seconds is None else 1000 * seconds / requests
+
+        return CpuCost(requests, per_request("server"), per_request("database"), per_request("generator") or 0.0)
 
     def seconds(self) -> float:
         """The measured window: from the statistics' (re)start to the last request of any endpoint."""

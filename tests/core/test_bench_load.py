@@ -20,8 +20,9 @@ from django.db import connection
 from django.test import Client, override_settings
 
 from bench.load import journeys, staff
+from bench.load.cpu import postmaster_of
 from bench.load.server import ServerConfig, demo_env, gunicorn
-from bench.load.stats import Run, percentile
+from bench.load.stats import CpuCost, Run, percentile
 from qorgau.accounts.roles import Role
 from qorgau.cases.models import Case, Report
 from qorgau.cases.services import report_register
@@ -151,6 +152,23 @@ def test_percentiles_and_summaries_follow_locusts_histogram(tmp_path):
     assert journeys_only.failures_by_endpoint == {"case detail /cases/[id]/": 1}
     assert run.summary(["probe /healthz"]).p95 == 1.0
     assert any("status 500" in line for line in run.table())
+    assert run.cpu_cost() is None  # no pids were given to the run
+
+
+def test_cpu_per_request_spreads_the_windows_cpu_over_all_its_requests(tmp_path):
+    entries = [
+        {"name": "case detail API /api/v1/cases/[id]", "method": "GET", "count": 150, "failures": 0, "times": {"20": 150}, "start": 0.0, "last": 3.0},
+        {"name": "probe /healthz", "method": "GET", "count": 50, "failures": 0, "times": {"2": 50}, "start": 0.0, "last": 3.0},
+    ]
+    path = tmp_path / "times.json"
+    path.write_text(json.dumps({"entries": entries, "errors": [], "cpu": {"server": 3.0, "database": 1.0, "generator": 0.4}}))
+    cost = Run.load(path).cpu_cost()
+    assert cost == CpuCost(requests=200, server_ms=15.0, database_ms=5.0, generator_ms=2.0)
+    assert cost.total_ms == 20.0 and cost.per_core_per_s() == 50.0
+    assert "20.0 ms" in cost.line() and "PostgreSQL 5.0" in cost.line()
+    # PostgreSQL on another machine: the server's CPU alone, and the line says the rest was not read.
+    elsewhere = CpuCost(requests=200, server_ms=15.0, database_ms=None, generator_ms=2.0)
+    assert elsewhere.total_ms == 15.0 and "PostgreSQL n/a" in elsewhere.line()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -167,11 +185,13 @@ def test_locust_walks_the_journeys_against_gunicorn_without_errors(make_user, tm
     db = connection.settings_dict
     database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     config = ServerConfig(database_url, tmp_path, workers=2, mode="test")
-    with gunicorn(config, log=tmp_path / "gunicorn.log") as base:
+    with gunicorn(config, log=tmp_path / "gunicorn.log") as served:
+        base = served.url
         assert urllib.request.urlopen(base + journeys.EMPTY, timeout=10).status == 200
         env = {
             **demo_env(database_url, tmp_path, mode="test"),
             "QORGAU_LOAD_PLAN": str(plan_file), "QORGAU_LOAD_TIMES": str(tmp_path / "times.json"),
+            "QORGAU_LOAD_SERVER_PID": str(served.pid), "QORGAU_LOAD_DATABASE_PID": str(postmaster_of(database_url)),
             "QORGAU_LOAD_THINK_MIN": "0.05", "QORGAU_LOAD_THINK_MAX": "0.1",
         }
         done = subprocess.run(
@@ -183,3 +203,6 @@ def test_locust_walks_the_journeys_against_gunicorn_without_errors(make_user, tm
     assert run.errors == [] and run.summary().failures == 0, done.stdout + done.stderr
     assert run.summary(["case detail /cases/[id]/"]).requests > 0, done.stdout + done.stderr
     assert run.summary(["dashboard /analytics/"]).requests > 0, done.stdout + done.stderr
+    # The window's CPU was read: the workers served the pages and PostgreSQL answered their statements.
+    cost = run.cpu_cost()
+    assert cost is not None and cost.server_ms and cost.database_ms, run.cpu
