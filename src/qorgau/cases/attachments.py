@@ -26,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,6 +36,7 @@ from qorgau.accounts.models import User
 from qorgau.accounts.roles import OFFENDER_FACING_ROLES
 from qorgau.cases.access import case_get_for, scope_for
 from qorgau.cases.models import Attachment, AttachmentKind, Case, CaseEvent, EventKind
+from qorgau.cases.presence import absent
 from qorgau.cases.services import may_work
 from qorgau.core import clock, crypto
 from qorgau.core.audit import audit_record
@@ -269,6 +271,13 @@ def attachment_open(*, actor: User, attachment_id: int, request: HttpRequest | N
     return OpenedAttachment(attachment, content)
 
 
+ATTACHMENTS = "attachments"
+
+
+def attachments_of(case: Case) -> QuerySet[Attachment, Attachment]:
+    return Attachment.objects.filter(case=case)
+
+
 class AttachmentList(list[Attachment]):
     """The case's attachments as the page shows them; ``hidden`` when the viewer may not see any."""
 
@@ -282,4 +291,6 @@ def case_attachments(case: Case, viewer: Viewer) -> AttachmentList:
         hidden = AttachmentList()
         hidden.hidden = True
         return hidden
-    return AttachmentList(Attachment.objects.filter(case=case).select_related("unit", "uploaded_by"))
+    if absent(case, ATTACHMENTS):
+        return AttachmentList()
+    return AttachmentList(attachments_of(case).select_related("unit", "uploaded_by"))

@@ -19,6 +19,7 @@ from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Role
 from qorgau.cases.access import cases_visible_to, live_grants, working_grants
 from qorgau.cases.clusters import cases_of_clusters
 from qorgau.cases.models import Case, CaseEvent, Grant, Incident, PartyRole, Report
+from qorgau.cases.presence import absent
 from qorgau.cases.removed import kept_or_removed
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
@@ -84,8 +85,29 @@ def case_reports(case: Case, viewer: Viewer) -> list[dict[str, Any]]:
     return rows
 
 
+SAFE_CONTACT = "safe_contact"
+MERGED = "merged"
+
+
+def safe_contact_of(case: Case) -> QuerySet[SafeContact, SafeContact]:
+    return SafeContact.objects.filter(person_id=case.victim_id)
+
+
+def merged_of(case: Case) -> QuerySet[Case, Case]:
+    """The cases merged into this one."""
+    return Case.objects.filter(merged_into=case)
+
+
+def case_merged_numbers(case: Case) -> list[str]:
+    if absent(case, MERGED):
+        return []
+    return list(merged_of(case).order_by("opened_at").values_list("number", flat=True))
+
+
 def case_safe_contact(case: Case, viewer: Viewer) -> dict[str, Any] | None:
-    contact = SafeContact.objects.filter(person=case.victim).first()
+    if absent(case, SAFE_CONTACT):
+        return None
+    contact = safe_contact_of(case).first()
     if contact is None:
         return None
     removed_at = case.victim.personal_removed_at

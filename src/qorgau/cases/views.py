@@ -27,6 +27,7 @@ from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
 from qorgau.cases import selectors, services
 from qorgau.cases.access import case_get_for
+from qorgau.cases.case_sections import probe_case_page
 from qorgau.cases.conflict import case_conflict
 from qorgau.cases.forms import (
     AddUnitForm,
@@ -284,6 +285,8 @@ def _attachments_context(user: User, case: Case, viewer: Viewer) -> dict[str, An
 
 def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any) -> dict[str, Any]:
     user = _user(request)
+    # One statement tells which optional sections have rows; the empty ones are not asked again.
+    probe_case_page(case)
     people = selectors.case_people(case, viewer)
     contact = selectors.case_safe_contact(case, viewer)
     # The place of an incident is often her home: shown only to whoever may see her address.
@@ -347,7 +350,7 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
         "history": selectors.pair_history(case),
         "can_register": user.can(Capability.REGISTER_REPORT) and not case.restricted,
         "flags": selectors.case_flags(case, user),
-        "merged_from": list(case.merged_cases.order_by("opened_at").values_list("number", flat=True)),
+        "merged_from": selectors.case_merged_numbers(case),
         "contact_rows": contact_rows,
         "reports": reports,
         "timeline": timeline,

@@ -19,6 +19,7 @@ from qorgau.accounts.access import viewer_for
 from qorgau.accounts.masks import Relation, Scope, Viewer
 from qorgau.accounts.models import User
 from qorgau.cases.models import Case
+from qorgau.cases.presence import absent
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import NotFound
 from qorgau.core.models import AuditAction
@@ -140,15 +141,32 @@ def her_whereabouts(actor: User, alert: Alert, viewer: Viewer, *, request: HttpR
     return HerWhereabouts(position, ping.ts if ping else None, zones)
 
 
+ASSIGNMENTS = "monitoring_assignments"
+ZONES = "monitoring_zones"
+
+
+def assignments_of(case: Case) -> QuerySet[Assignment, Assignment]:
+    return Assignment.objects.filter(case=case)
+
+
+def zones_of(case: Case) -> QuerySet[Zone, Zone]:
+    """Her places in force on the case."""
+    return Zone.objects.filter(case=case, ended_at__isnull=True)
+
+
 def case_assignments(case: Case, *, active_only: bool = False) -> list[Assignment]:
-    qs = Assignment.objects.filter(case=case).select_related("device", "order", "decision")
+    if absent(case, ASSIGNMENTS):
+        return []
+    qs = assignments_of(case).select_related("device", "order", "decision")
     if active_only:
         qs = qs.filter(ended_at__isnull=True)
     return list(qs.order_by("ended_at", "-started_at", "-id"))
 
 
 def case_zones(case: Case) -> list[Zone]:
-    return list(Zone.objects.filter(case=case, ended_at__isnull=True).order_by("place", "pk"))
+    if absent(case, ZONES):
+        return []
+    return list(zones_of(case).order_by("place", "pk"))
 
 
 def case_alerts(case: Case, *, limit: int = 20) -> list[Alert]:

@@ -18,6 +18,7 @@ from qorgau.accounts.masks import FieldRule, Scope, Sensitivity, Subject, Viewer
 from qorgau.accounts.models import User
 from qorgau.cases.access import SCOPE_ORDER, case_get_for, cases_visible_to, live_grants
 from qorgau.cases.models import Case, Party, PartyRole
+from qorgau.cases.presence import absent
 from qorgau.cases.selectors import case_and_merged_ids
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
@@ -162,10 +163,18 @@ def case_criminal_cases(case: Case) -> list[CriminalCase]:
     return list(case.criminal_cases.select_related("unit", "decision").order_by("-registered_on", "-id"))
 
 
+UPCOMING_HEARINGS = "upcoming_hearings"
+
+
+def upcoming_hearings_of(case: Case) -> QuerySet[CourtHearing, CourtHearing]:
+    return CourtHearing.objects.filter(case=case, status__in=[s.value for s in UPCOMING_HEARING], scheduled_for__gt=clock.now())
+
+
 def next_hearing(case: Case) -> CourtHearing | None:
     """The case's next hearing still to come, for the case page's card."""
-    upcoming = case.court_hearings.filter(status__in=[s.value for s in UPCOMING_HEARING], scheduled_for__gt=clock.now())
-    return upcoming.select_related("court_unit").order_by("scheduled_for", "id").first()
+    if absent(case, UPCOMING_HEARINGS):
+        return None
+    return upcoming_hearings_of(case).select_related("court_unit").order_by("scheduled_for", "id").first()
 
 
 # --- the court docket --------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
 from qorgau.cases.access import scope_for
 from qorgau.cases.models import Case
+from qorgau.cases.presence import absent
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import NotFound
 from qorgau.core.models import AuditAction
@@ -113,8 +114,17 @@ def unit_enrolments(user: User) -> dict[str, list[Enrolment]]:
     return out
 
 
+ENROLMENTS = "programme_enrolments"
+
+
+def enrolments_of(case: Case) -> QuerySet[Enrolment, Enrolment]:
+    return Enrolment.objects.filter(case=case)
+
+
 def case_enrolments(case: Case) -> list[Enrolment]:
-    return list(Enrolment.objects.filter(case=case).select_related("programme", "provider", "decision").order_by("-created_at", "-id"))
+    if absent(case, ENROLMENTS):
+        return []
+    return list(enrolments_of(case).select_related("programme", "provider", "decision").order_by("-created_at", "-id"))
 
 
 def programme_figures(region: str | None = None) -> dict[str, object]:

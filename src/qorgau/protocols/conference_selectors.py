@@ -20,6 +20,7 @@ from qorgau.accounts.models import Unit, User
 from qorgau.accounts.roles import Capability
 from qorgau.cases.access import case_get_for, cases_visible_to, grants_in_force
 from qorgau.cases.models import Case
+from qorgau.cases.presence import absent
 from qorgau.core import clock
 from qorgau.core.errors import Forbidden, NotFound
 from qorgau.protocols.engine import route
@@ -32,6 +33,13 @@ CARD_LIMIT = 5
 INVITE_KINDS = ("police", "family_support", "crisis_centre", "health", "school", "minors_commission", "social_protection", "probation", "court")
 # The minutes are a narrative about her: the mask layer decides who reads them.
 MINUTES_POLICY = {"minutes": FieldRule(Sensitivity.NARRATIVE, Subject.VICTIM)}
+
+
+CONFERENCES = "conferences"
+
+
+def conferences_of(case: Case) -> QuerySet[Conference, Conference]:
+    return Conference.objects.filter(case=case)
 
 
 def _conferences() -> QuerySet[Conference]:
@@ -110,7 +118,8 @@ def conference_context(case: Case, viewer: Viewer, actor: User | None = None) ->
         return {"conference_rows": [], "conference_show": False, "conference_can_propose": False}
     coordinator = actor is not None and actor.can(Capability.RUN_CONFERENCES)
     rows = []
-    for c in _conferences().filter(case=case).order_by("-proposed_at", "-id")[:CARD_LIMIT]:
+    listed = [] if absent(case, CONFERENCES) else _conferences().filter(case=case).order_by("-proposed_at", "-id")[:CARD_LIMIT]
+    for c in listed:
         rows.append(ConferenceRow(conference=c, minutes=minutes_for(viewer, c) if c.minutes else "",
                                   manage=coordinator and actor is not None and c.convening_unit_id == actor.unit_id))
     live = any(r.conference.live for r in rows)

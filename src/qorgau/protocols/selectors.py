@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import Capability
 from qorgau.cases.models import Case
+from qorgau.cases.presence import absent
 from qorgau.core import clock
 from qorgau.core.errors import NotFound
 from qorgau.protocols.models import LIVE_STATUSES, Task
@@ -117,6 +118,16 @@ def case_tasks(case: Case) -> list[Task]:
     return list(_tasks().filter(case=case).order_by("-created_at", "-id"))
 
 
+REFERRALS = "referral_tasks"
+
+
+def referrals_of(case: Case) -> QuerySet[Task, Task]:
+    """The case's tasks that are referrals to another agency."""
+    from qorgau.protocols.models import Mode
+
+    return _tasks().filter(case=case, mode=Mode.REFERRAL)
+
+
 @dataclass
 class ReferralRow:
     task: Task
@@ -127,9 +138,11 @@ class ReferralRow:
 def case_referrals(case: Case) -> list[ReferralRow]:
     """The referrals on a case with her live consent or the override that opened each, for the case
     page's partial (``protocols/_case_referrals.html``). Call only after ``case_get_for``."""
-    from qorgau.protocols.models import Consent, Mode, ReferralOverride
+    from qorgau.protocols.models import Consent, ReferralOverride
 
-    tasks = list(_tasks().filter(case=case, mode=Mode.REFERRAL).order_by("-created_at", "-id"))
+    if absent(case, REFERRALS):
+        return []
+    tasks = list(referrals_of(case).order_by("-created_at", "-id"))
     consents = {c.task_id: c for c in Consent.objects.filter(case=case, withdrawn_at__isnull=True)}
     overrides = {o.task_id: o for o in ReferralOverride.objects.filter(case=case)}
     return [ReferralRow(task=t, consent=consents.get(t.pk), override=overrides.get(t.pk)) for t in tasks]

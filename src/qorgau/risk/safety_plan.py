@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from qorgau.accounts.roles import OFFENDER_FACING_ROLES, Capability
 from qorgau.cases.access import scope_for
 from qorgau.cases.ledger import event_add
 from qorgau.cases.models import Case, EventKind
+from qorgau.cases.presence import absent
 from qorgau.cases.services import may_work
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
@@ -152,9 +154,16 @@ def safety_plan_save(*, actor: User, case: Case, version: int | None, data: Safe
     return plan
 
 
+SAFETY_PLAN = "safety_plan"
+
+
+def plans_of(case: Case) -> QuerySet[SafetyPlan, SafetyPlan]:
+    return SafetyPlan.objects.filter(case=case)
+
+
 def safety_plan_for(case: Case, viewer: Viewer) -> dict[str, Any] | None:
     """Her plan's fields as this viewer may see them; ``documents`` is the list of codes kept ready."""
-    plan = SafetyPlan.objects.filter(case=case).first()
+    plan = None if absent(case, SAFETY_PLAN) else plans_of(case).first()
     if plan is None:
         return None
     values: dict[str, Any] = {name: getattr(plan, name) or "" for name in TEXTS}

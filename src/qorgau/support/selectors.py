@@ -13,6 +13,7 @@ from qorgau.accounts.masks import Scope, Sensitivity, Viewer
 from qorgau.accounts.models import User
 from qorgau.cases.access import grants_in_force, scope_for
 from qorgau.cases.models import Case, GrantReason, Incident
+from qorgau.cases.presence import absent
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import NotFound
 from qorgau.core.models import AuditAction
@@ -88,10 +89,19 @@ def referral_get_for(actor: User, referral_id: int) -> Access:
     return Access(referral, provider, referrer)
 
 
+REFERRALS = "support_referrals"
+
+
+def referrals_of(case: Case) -> QuerySet[SupportReferral, SupportReferral]:
+    return SupportReferral.objects.filter(case=case)
+
+
 def case_referrals(case: Case, viewer: Viewer, user: User) -> list[SupportReferral]:
     """What she was referred to: all referrals for a unit working on the case, only its own for a
     provider that sees the case under consent."""
-    rows = SupportReferral.objects.filter(case=case).select_related("programme", "unit").order_by("-requested_on", "-id")
+    if absent(case, REFERRALS):
+        return []
+    rows = referrals_of(case).select_related("programme", "unit").order_by("-requested_on", "-id")
     if viewer.scope in (Scope.FULL, Scope.WORKER):
         return list(rows)
     return list(rows.filter(unit_id=user.unit_id)) if user.unit_id else []
