@@ -20,6 +20,7 @@ QUEUE = "/protocols/queue/"
 SEARCH = "/cases/search/"
 REGISTER = "/cases/register/"
 DASHBOARD = "/analytics/"
+ME_API = "/api/v1/me"  # the signed-in floor of the API: session, user, second factor, rate limit
 EMPTY = "/bench/empty"
 HEALTHZ = "/healthz"
 

@@ -10,7 +10,7 @@ registry and register reports through the real form (CSRF token and all); analys
 dashboard; each waits 1–3 s between steps. The probe asks ``/healthz`` five times a second, so the
 one-query endpoint's latency is measured under the same load.
 
-Closed loop (``CaseDetailUser``, ``CaseApiUser``, ``EmptyUser``, ``HealthzUser``, one class per locust run): no think
+Closed loop (``CaseDetailUser``, ``CaseApiUser``, ``MeUser``, ``EmptyUser``, ``HealthzUser``, one class per locust run): no think
 time, each user sends its next request as soon as the last one is answered.
 
 Any status other than the one the journey expects counts as a failure, by endpoint: a redirect to the
@@ -175,6 +175,15 @@ class CaseApiUser(ClosedLoopInspector):
     def case(self) -> None:
         case_id = self.rng.choice(self.entry["cases"])
         self.page(journeys.CASE_API.format(id=case_id), "case detail API /api/v1/cases/[id]")
+
+
+class MeUser(ClosedLoopInspector):
+    """Closed loop: ``/api/v1/me``, the signed-in floor of the API — the session, the user, the second
+    factor and the rate limit's counter that every API request pays, and nothing of a case."""
+
+    @task
+    def me(self) -> None:
+        self.page(journeys.ME_API, "signed-in floor /api/v1/me")
 
 
 class EmptyUser(FastHttpUser):

@@ -4,8 +4,9 @@
 main journeys; latency percentiles and errors by endpoint, against ``/healthz`` probed during the same
 run (the one-query endpoint under the same load).
 (2) Closed loop, no think time: requests per second of the case page (grant check, audit write,
-decryption, masks, template) against the framework's own empty endpoint and against the one-query
-endpoint, on the same server in the same run, alternating in rounds (median of the per-round ratios).
+decryption, masks, template) and of the API's case detail against the framework's own empty
+endpoint, the one-query endpoint and the API's signed-in floor (``/api/v1/me``: session, user, second
+factor and rate limit, no case), on the same server in the same run, alternating in rounds (median of the per-round ratios).
 
 Each run also records the CPU its measured window cost (``bench.load.cpu``): the server's and
 PostgreSQL's milliseconds per request, which the shared machine's noise moves far less than requests
@@ -38,6 +39,7 @@ PROBE = "probe "
 CLOSED = (
     ("EmptyUser", "empty /bench/empty"),
     ("HealthzUser", "one query /healthz"),
+    ("MeUser", "signed-in floor /api/v1/me"),
     ("CaseDetailUser", "case detail /cases/[id]/"),
     ("CaseApiUser", "case detail API /api/v1/cases/[id]"),
 )
@@ -209,7 +211,7 @@ def run(
 
 def _closed_figures(report: Report, rounds: list[dict[str, dict[str, Any]]], cfg: LoadSettings, where: str) -> None:
     names = dict(CLOSED)
-    empty, one = names["EmptyUser"], names["HealthzUser"]
+    empty, one, me = names["EmptyUser"], names["HealthzUser"], names["MeUser"]
 
     def median(key: str, of: str) -> float:
         return statistics.median(r[key][of] for r in rounds)
@@ -217,7 +219,9 @@ def _closed_figures(report: Report, rounds: list[dict[str, dict[str, Any]]], cfg
     errors = sum(r[n]["failures"] for r in rounds for n in r)
     candidates = ((names["CaseDetailUser"], "case page"), (names["CaseApiUser"], "case detail API"))
     for (case, what), (baseline, label) in (
-        (c, b) for c in candidates for b in ((empty, "the framework's own empty endpoint"), (one, "one-query endpoint (/healthz)"))
+        (c, b)
+        for c in candidates
+        for b in ((empty, "the framework's own empty endpoint"), (one, "one-query endpoint (/healthz)"), (me, "signed-in floor of the API (/api/v1/me)"))
     ):
         ratios = [r[baseline]["per_s"] / r[case]["per_s"] for r in rounds if r[case]["per_s"] and r[baseline]["per_s"]]
         report.add(
@@ -256,7 +260,12 @@ def _cpu_figures(report: Report, rounds: list[dict[str, dict[str, Any]]], cfg: L
         return [CpuCost(**r[name]["cpu"]) for r in rounds if r.get(name, {}).get("cpu")]
 
     base = [c for c in costs(empty) if c.total_ms]
-    for key, what in (("HealthzUser", "one-query endpoint (/healthz)"), ("CaseDetailUser", "case page"), ("CaseApiUser", "case detail API")):
+    for key, what in (
+        ("HealthzUser", "one-query endpoint (/healthz)"),
+        ("MeUser", "signed-in floor of the API (/api/v1/me)"),
+        ("CaseDetailUser", "case page"),
+        ("CaseApiUser", "case detail API"),
+    ):
         mine = [c for c in costs(names[key]) if c.total_ms]
         pairs = list(zip(mine, base, strict=False))
         if not pairs:

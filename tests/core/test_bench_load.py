@@ -67,6 +67,10 @@ def test_a_minted_session_walks_the_case_workers_journeys(plan):
     client = signed_in(worker)
     page = client.get(journeys.CASE_PAGE.format(id=case.pk))
     assert page.status_code == 200 and case.number in page.content.decode()
+    api = client.get(journeys.CASE_API.format(id=case.pk))
+    assert api.status_code == 200 and api.json()["number"] == case.number
+    me = client.get(journeys.ME_API)
+    assert me.status_code == 200 and me.json()["role"] == "police_inspector"
     assert client.get(journeys.QUEUE).status_code == 200
     rng = random.Random(1)
     for _ in range(8):
@@ -131,7 +135,7 @@ def test_the_locustfile_parses_and_offers_its_users():
         cwd=PROJECT, capture_output=True, text=True, timeout=60, check=True,
     )
     users = {line.strip() for line in listed.stdout.splitlines()}
-    assert {"StaffUser", "ProbeUser", "CaseDetailUser", "CaseApiUser", "EmptyUser", "HealthzUser"} <= users
+    assert {"StaffUser", "ProbeUser", "CaseDetailUser", "CaseApiUser", "MeUser", "EmptyUser", "HealthzUser"} <= users
 
 
 def test_percentiles_and_summaries_follow_locusts_histogram(tmp_path):
