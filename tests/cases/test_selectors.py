@@ -379,3 +379,24 @@ def test_timeline_workers_reports_and_caseload(make_user, other_unit):
         frozen.advance(timedelta(hours=4))
         assert [g.unit_id for g in case_workers(case)] == [inspector.unit_id]
         assert caseload(medic) == []
+
+
+def test_the_caseload_is_the_newest_cases_cut_before_counting_with_ties_by_id(make_user):
+    """Cut at ``limit`` first, newest first; cases opened at the same instant (one report, two victims)
+    come in a fixed order; each row still counts all of its case's reports."""
+    inspector = make_user()
+    with clock.frozen(T0) as frozen:
+        first = _register(inspector, _victim("Сапарова Айгерим", 1000))
+        report_register(actor=inspector, data=report_input(victims=[_victim("Сапарова Айгерим", 1000)], offender=_offender()))
+        frozen.advance(timedelta(hours=1))
+        pair = report_register(
+            actor=inspector,
+            data=report_input(victims=[_victim("Жумабаева Салтанат", 1100), _victim("Касымова Динара", 1200)], offender=_offender()),
+        ).cases
+        frozen.advance(timedelta(hours=1))
+        newest = _register(inspector, _victim("Нурланова Асель", 1300))
+    twins = sorted((c.pk for c in pair), reverse=True)
+    assert pair[0].opened_at == pair[1].opened_at
+    assert [(c.pk, c.n_reports) for c in caseload(inspector)] == [(newest.pk, 1), (twins[0], 1), (twins[1], 1), (first.pk, 2)]
+    assert [c.pk for c in caseload(inspector, limit=2)] == [newest.pk, twins[0]]
+    assert [(c.pk, c.n_reports) for c in caseload(inspector, limit=4)][-1] == (first.pk, 2)

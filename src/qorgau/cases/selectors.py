@@ -365,9 +365,18 @@ def break_glass_target(actor: User, case_id: int) -> BreakGlassTarget | None:
 
 
 def caseload(actor: User, *, limit: int = 100) -> list[Case]:
-    """The cases the user's unit holds a live grant on, newest first."""
+    """The newest ``limit`` cases the user's unit holds a live grant on, with their report counts.
+
+    Two statements: which cases (the grants and the cases only, cut at ``limit``), then those cases
+    with their units, risk and report counts. Counting in the first statement made PostgreSQL join
+    and group every case the unit holds before cutting: 360 ms for a regional unit holding 85,000
+    cases on the national data set, against 70 ms this way (docs/query-discipline.md)."""
+    newest = ("-opened_at", "-pk")  # a report with two victims opens two cases at the same instant
+    ids = list(cases_visible_to(actor).filter(merged_into=None).order_by(*newest).values_list("pk", flat=True)[:limit])
+    if not ids:
+        return []
     return list(
-        cases_visible_to(actor).filter(merged_into=None).select_related("holding_unit", "risk").annotate(n_reports=Count("incidents__reports")).order_by("-opened_at")[:limit]
+        Case.objects.filter(pk__in=ids).select_related("holding_unit", "risk").annotate(n_reports=Count("incidents__reports")).order_by(*newest)
     )
 
 
