@@ -51,6 +51,7 @@ from qorgau.core.models import AuditAction
 from qorgau.monitoring.case_card import monitoring_context
 from qorgau.orders.views import orders_context
 from qorgau.people.models import IinStatus, Person
+from qorgau.people.registry import matches_remembered
 from qorgau.people.services import PersonInput
 from qorgau.programmes.case_card import programmes_context
 from qorgau.protocols.conference_selectors import conference_context
@@ -168,6 +169,12 @@ def register_view(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST, user=user, from_case=_from_case(request, request.POST.get("from_case")))
     if not form.is_valid():
         return _render_register(request, form)
+    # The check and the registration match the same people: the registry is searched once for each.
+    with matches_remembered():
+        return _register_checked(request, user, form)
+
+
+def _register_checked(request: HttpRequest, user: User, form: ReportForm) -> HttpResponse:
     check = _registry_check(request, form)
     choices = _recent_incidents(user, form, check)
     if request.POST.get("check"):  # "Check the registry": show what it knows, save nothing

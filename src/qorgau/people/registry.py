@@ -8,6 +8,9 @@ and scores them with ``people.matching``. Nothing else in the registry is decryp
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from qorgau.core import crypto
@@ -77,8 +80,39 @@ def probe_ids(record: Record, *, exclude: int | None = None) -> list[int]:
     return [pk for pk, _ in hits.most_common(MAX_CANDIDATES)]
 
 
+_remembered: ContextVar[dict[Record, list[Candidate]] | None] = ContextVar("qorgau_matches_remembered", default=None)
+
+
+@contextmanager
+def matches_remembered() -> Iterator[None]:
+    """Within the block, ``match`` answers a record it has already matched with its first answer.
+
+    The registration page checks the registry for the people typed in (to offer the pair's recent
+    incidents) and then registers the report, whose service matches the same people again: on the
+    national registry each match is tens of milliseconds, four per report. The second look is the
+    first one's answer, taken moments earlier in the same request; a record saved in between by
+    another request is missed by both looks alike, as it would be by one look before its commit."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
 def match(record: Record, *, exclude: int | None = None) -> list[Candidate]:
     """Candidates above ``Decision.NONE``, the best record per cluster, best first."""
+    memo = _remembered.get()
+    if memo is None:
+        return _match(record, exclude=exclude)
+    if record in memo:
+        return [c for c in memo[record] if c.person.pk != exclude]
+    found = _match(record, exclude=exclude)
+    if exclude is None:  # an answer with a record left out is not the whole answer for the next look
+        memo[record] = found
+    return found
+
+
+def _match(record: Record, *, exclude: int | None = None) -> list[Candidate]:
     ids = probe_ids(record, exclude=exclude)
     if not ids:
         return []
