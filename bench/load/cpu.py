@@ -69,9 +69,10 @@ def postmaster_of(database_url: str) -> int | None:
     try:
         with psycopg.connect(database_url, connect_timeout=5) as conn:
             row = conn.execute("SELECT pg_backend_pid()").fetchone()
+            # Read while the connection is open: its backend process ends when the connection closes.
+            backend = _stat(int(row[0])) if row else None  # None when the server is elsewhere (or hidden)
     except psycopg.Error:
         return None
-    backend = _stat(int(row[0])) if row else None  # None when the server is elsewhere (or hidden)
     return backend[0] if backend is not None else None
 
 
