@@ -237,7 +237,7 @@ def _closed_figures(report: Report, rounds: list[dict[str, dict[str, Any]]], cfg
                 ),
             )
         )
-    _cpu_figures(report, rounds, cfg, where)
+    _cpu_figures(report, rounds, where)
     report.add(
         Figure(
             name="one-query endpoint (/healthz), closed loop",
@@ -250,40 +250,41 @@ def _closed_figures(report: Report, rounds: list[dict[str, dict[str, Any]]], cfg
     )
 
 
-def _cpu_figures(report: Report, rounds: list[dict[str, dict[str, Any]]], cfg: LoadSettings, where: str) -> None:
-    """CPU per request of the closed-loop endpoints against the empty endpoint's, median of the rounds."""
+def _cpu_figures(report: Report, rounds: list[dict[str, dict[str, Any]]], where: str) -> None:
+    """CPU per request of the closed-loop endpoints against the empty endpoint's of the same round,
+    median of the rounds (a round whose CPU was not read for either is left out)."""
     names = dict(CLOSED)
     empty = names["EmptyUser"]
     cores = os.cpu_count() or 1
 
-    def costs(name: str) -> list[CpuCost]:
-        return [CpuCost(**r[name]["cpu"]) for r in rounds if r.get(name, {}).get("cpu")]
+    def cost(r: dict[str, dict[str, Any]], name: str) -> CpuCost | None:
+        read = r.get(name, {}).get("cpu")
+        found = CpuCost(**read) if read else None
+        return found if found is not None and found.total_ms else None
 
-    base = [c for c in costs(empty) if c.total_ms]
     for key, what in (
         ("HealthzUser", "one-query endpoint (/healthz)"),
         ("MeUser", "signed-in floor of the API (/api/v1/me)"),
         ("CaseDetailUser", "case page"),
         ("CaseApiUser", "case detail API"),
     ):
-        mine = [c for c in costs(names[key]) if c.total_ms]
-        pairs = list(zip(mine, base, strict=False))
+        pairs = [(c, b) for r in rounds if (c := cost(r, names[key])) and (b := cost(r, empty))]
         if not pairs:
             continue
-        total = statistics.median(c.total_ms or 0.0 for c in mine)
-        server = statistics.median(c.server_ms or 0.0 for c in mine)
-        database = statistics.median(c.database_ms or 0.0 for c in mine)
+        total = statistics.median(c.total_ms or 0.0 for c, _ in pairs)
+        server = statistics.median(c.server_ms or 0.0 for c, _ in pairs)
+        database = statistics.median(c.database_ms or 0.0 for c, _ in pairs)
         per_core = 1000 / total if total else 0.0
         report.add(
             Figure(
                 name=f"{what}, CPU per request (server and PostgreSQL)",
                 baseline="the framework's own empty endpoint, CPU per request",
                 candidate_per_s=per_core,
-                baseline_per_s=statistics.median(c.per_core_per_s() for c in base),
+                baseline_per_s=statistics.median(b.per_core_per_s() for _, b in pairs),
                 ratio=statistics.median((c.total_ms or 0.0) / (b.total_ms or 1.0) for c, b in pairs),
                 note=(
                     f"{total:.1f} ms a request (gunicorn {server:.1f} + PostgreSQL {database:.1f}), median of "
-                    f"{len(mine)} rounds; 'per s' columns are requests per CPU-second, so {cores} cores serve at most "
+                    f"{len(pairs)} rounds; 'per s' columns are requests per CPU-second, so {cores} cores serve at most "
                     f"about {cores * per_core:.0f} a second; {where}"
                 ),
             )
