@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from django.test import Client
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -42,6 +45,27 @@ def _language_reset() -> Iterator[None]:
         translation.activate(before)
     else:
         translation.deactivate()
+
+
+@pytest.fixture
+def shared_cache(settings) -> Iterator[str]:
+    """The shared cache on (ADR 0017): Redis at ``QORGAU_TEST_CACHE_URL`` (the machine's own by
+    default), under a key prefix of this test's own; its keys are dropped afterwards. A Redis that
+    does not answer fails the test: these tests are the proof that the cache stays coherent."""
+    url = os.environ.get("QORGAU_TEST_CACHE_URL", "redis://127.0.0.1:6379/0")
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"no Redis at {url} ({exc}): start redis-server or set QORGAU_TEST_CACHE_URL")
+    prefix = f"qorgau-test-{secrets.token_hex(6)}"
+    settings.QORGAU_CACHE_URL = url
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}}
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    yield prefix
+    stale = list(client.scan_iter(f"{prefix}:*", count=1000))
+    if stale:
+        client.delete(*stale)
 
 
 @pytest.fixture

@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "qorgau.accounts.otp_middleware.SharedOTPMiddleware",
     "qorgau.accounts.middleware.SessionGuardMiddleware",
     "qorgau.core.middleware.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -183,6 +183,18 @@ QORGAU_TRUSTED_PROXIES = int(os.environ.get("QORGAU_TRUSTED_PROXIES", "0"))
 QORGAU_API_RATE_PER_MINUTE = int(os.environ.get("QORGAU_API_RATE_PER_MINUTE", "3000"))  # per user or machine token
 QORGAU_API_ADDRESS_RATE_PER_MINUTE = int(os.environ.get("QORGAU_API_ADDRESS_RATE_PER_MINUTE", "10000"))  # per client address
 QORGAU_API_RATE_WINDOW_SECONDS = 60
+
+# The shared cache (ADR 0017, docs/operations.md "The shared cache"): with a Redis URL, every web
+# process reads the session, the signed-in user with the unit and the second-factor device from it,
+# and counts the API rate limits in it, instead of four statements per request. Without one (the
+# embedded default) each process keeps its own memory cache and all four come from the database.
+QORGAU_CACHE_URL = os.environ.get("QORGAU_CACHE_URL", "")
+if QORGAU_CACHE_URL:
+    if urlsplit(QORGAU_CACHE_URL).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured("QORGAU_CACHE_URL must be a redis://, rediss:// or unix:// URL")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": QORGAU_CACHE_URL, "KEY_PREFIX": "qorgau"}}
+    # Written through to the database, read from the cache: a restarted Redis loses no session.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_HTTPONLY = True

@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory
@@ -74,11 +75,19 @@ def at_t0():
 
 
 @pytest.fixture
-def limits(settings):
-    """Small limits; each test turns on the counter it is about."""
+def db_limits(settings):
+    """Small limits, counted in the database (no shared cache); each test turns on the counter it is about."""
     settings.QORGAU_API_RATE_PER_MINUTE = 0
     settings.QORGAU_API_ADDRESS_RATE_PER_MINUTE = 0
     return settings
+
+
+@pytest.fixture(params=["database", "shared cache"])
+def limits(request, db_limits):
+    """As ``db_limits``, once with the counters in the database and once in the shared cache (ADR 0017)."""
+    if request.param == "shared cache":
+        request.getfixturevalue("shared_cache")
+    return db_limits
 
 
 def _csrf_client(user: User) -> Client:
@@ -337,7 +346,8 @@ def test_the_session_and_the_users_tokens_share_one_budget(make_user, limits, at
     assert other.get("/api/v1/me").status_code == 200  # another user has a budget of their own
 
 
-def test_a_machine_token_is_limited_on_its_own(make_user, police_unit, limits, at_t0):
+def test_a_machine_token_is_limited_on_its_own(make_user, police_unit, db_limits, at_t0):
+    limits = db_limits
     limits.QORGAU_API_RATE_PER_MINUTE = 2
     admin = make_user(Role.ADMINISTRATOR)
     issued = machine_token_issue(actor=admin, name="gw-1", purpose=MachineToken.Purpose.DEVICE_GATEWAY, unit=police_unit)
@@ -372,7 +382,8 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(make_user, limi
     assert a.get("/api/v1/me").status_code == 429
 
 
-def test_counters_live_in_the_database_as_keyed_hashes_shared_by_every_process(make_user, limits, at_t0):
+def test_counters_live_in_the_database_as_keyed_hashes_shared_by_every_process(make_user, db_limits, at_t0):
+    limits = db_limits
     limits.QORGAU_API_RATE_PER_MINUTE = 3
     limits.QORGAU_API_ADDRESS_RATE_PER_MINUTE = 100
     user = make_user(Role.POLICE_INSPECTOR, language="en")
@@ -392,7 +403,34 @@ def test_counters_live_in_the_database_as_keyed_hashes_shared_by_every_process(m
     assert api_rate_check(request).count == 5
 
 
-def test_limits_set_to_zero_count_nothing(make_user, limits, at_t0):
+def test_with_a_shared_cache_the_counters_live_in_redis_as_keyed_hashes_shared_by_every_process(make_user, db_limits, shared_cache, at_t0):
+    db_limits.QORGAU_API_RATE_PER_MINUTE = 3
+    db_limits.QORGAU_API_ADDRESS_RATE_PER_MINUTE = 100
+    user = make_user(Role.POLICE_INSPECTOR, language="en")
+    client = sign_in(Client(), user)
+    assert [client.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 200]
+    assert not LoginThrottle.objects.exists()
+    raw = redis.Redis.from_url(django_settings.QORGAU_CACHE_URL)
+    window = int(T0.timestamp())
+    principal = crypto.keyed_hash("api-principal", f"user:{user.pk}")
+    address = crypto.keyed_hash("api-client", "127.0.0.1")
+    assert raw.get(f"{shared_cache}:rate:n:api_user:{principal}:{window}") == b"3"
+    assert raw.get(f"{shared_cache}:rate:n:api_addr:{address}:{window}") == b"3"
+    assert 60 < raw.ttl(f"{shared_cache}:rate:n:api_user:{principal}:{window}") <= 120  # gone soon after its window
+    # Keyed hashes only: no user id or address in clear among the keys.
+    assert {k.decode() for k in raw.scan_iter(f"{shared_cache}:rate:*")} == {
+        f"{shared_cache}:rate:n:api_user:{principal}:{window}", f"{shared_cache}:rate:n:api_addr:{address}:{window}",
+    }
+    # A fresh throttle object — as another gunicorn process holds — sees the same count and refuses.
+    request = RequestFactory().get("/api/v1/me")
+    request.auth = user  # type: ignore[attr-defined]  # what ninja sets after authentication
+    other_process = ApiRateLimit()
+    assert other_process.allow_request(request) is False
+    assert other_process.wait() == 40.0
+    assert api_rate_check(request).count == 5
+
+
+def test_limits_set_to_zero_count_nothing(make_user, db_limits, at_t0):
     client = sign_in(Client(), make_user(Role.POLICE_INSPECTOR, language="en"))
     assert {client.get("/api/v1/me").status_code for _ in range(5)} == {200}
     assert not LoginThrottle.objects.exists()

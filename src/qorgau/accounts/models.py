@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qorgau.accounts import shared_cache
 from qorgau.accounts.roles import Capability, Role
 from qorgau.core import clock
 from qorgau.core.fields import EncryptedTextField
@@ -29,7 +30,40 @@ class ServiceArea(models.TextChoices):
     MIXED = "mixed", _("Urban and rural")
 
 
-class Unit(LocalisedName):
+class SharedCacheCoherent(models.QuerySet[Any]):
+    """A queryset of rows the shared cache keeps (users, units): every write drops the cached users.
+
+    ``update`` and ``delete`` here, ``save`` and ``delete`` on the models: no ORM write can miss it
+    (accounts.shared_cache).
+    """
+
+    def update(self, **kwargs: Any) -> int:
+        shared_cache.forget()
+        return super().update(**kwargs)
+
+    update.alters_data = True  # type: ignore[attr-defined]
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        shared_cache.forget()
+        return super().delete()
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+
+
+class CoherentModel(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        shared_cache.forget()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        shared_cache.forget()
+        return super().delete(*args, **kwargs)
+
+
+class Unit(LocalisedName, CoherentModel):
     """A concrete organisation, e.g. the police department of Almaly district, Almaty."""
 
     kind = models.ForeignKey(AgencyKind, on_delete=models.PROTECT, related_name="units")
@@ -39,12 +73,17 @@ class Unit(LocalisedName):
     timezone = models.CharField(max_length=40)
     is_active = models.BooleanField(default=True)
 
+    objects = SharedCacheCoherent.as_manager()
+
     class Meta:
         ordering = ["region_id", "name_ru"]
         constraints = [models.UniqueConstraint(fields=["kind", "region", "name_ru"], name="unit_unique_name")]
 
+    def __str__(self) -> str:
+        return self.name
 
-class UserManager(BaseUserManager["User"]):
+
+class UserManager(BaseUserManager.from_queryset(SharedCacheCoherent)):  # type: ignore[misc]
     use_in_migrations = True
 
     def create_user(self, username: str, password: str | None = None, **extra: Any) -> User:
@@ -61,7 +100,7 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(username, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(CoherentModel, AbstractBaseUser, PermissionsMixin):
     """A staff member. Name and IIN are encrypted, with blind indexes so that a case whose offender
     is staff can be recognised (DESIGN §5, restricted cases)."""
 

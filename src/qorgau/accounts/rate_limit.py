@@ -7,11 +7,13 @@ answered ``429`` with ``Retry-After`` (seconds to the end of the window) and the
 ``{code, detail}``; the first refusal of each counter in a window is audited (``denied``, outcome
 ``throttled``). Windows are aligned on the clock (``core.clock``), so they reset at fixed instants.
 
-The counters are rows of ``accounts.LoginThrottle`` (keyed hashes, never a user id or an address in
-clear) because every gunicorn process shares the database, and the configured cache is each
-process's own memory. An ordinary request costs one statement: a conditional ``UPDATE … RETURNING``
-(PostgreSQL, and SQLite since 3.35) that counts it and reads the counts back; the first request of a
-window, and a refusal, read the rows again.
+The counters are keyed hashes, never a user id or an address in clear, kept where every gunicorn
+process sees them. With a shared cache (``QORGAU_CACHE_URL``, ADR 0017) they are Redis counters
+(``accounts.rate_counters``): one round trip per request. Without one (the embedded default, whose
+cache is each process's own memory) they are rows of ``accounts.LoginThrottle``: an ordinary
+request costs one statement, a conditional ``UPDATE … RETURNING`` (PostgreSQL, and SQLite since
+3.35) that counts it and reads the counts back; the first request of a window, and a refusal, read
+the rows again.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from django.db.models import F, Q
 from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 
+from qorgau.accounts import rate_counters, shared_cache
 from qorgau.accounts.models import LoginThrottle, MachineToken, User
 from qorgau.core import clock, crypto
 from qorgau.core.audit import audit_record
@@ -112,6 +115,34 @@ def _count_in_window(counters: list[Counter], start: datetime) -> dict[tuple[str
         return {(row[0], row[1]): int(row[2]) for row in cursor.fetchall()}
 
 
+def _count_in_database(counters: list[Counter], start: datetime, end: datetime) -> tuple[dict[Counter, int], list[Counter]]:
+    """Count the request in ``LoginThrottle`` rows: the counts, and the counters refused for the first
+    time in this window (their refusal is to be audited)."""
+    which = Q()
+    for c in counters:
+        which |= Q(scope=c.scope, key=c.key)
+    counted = _count_in_window(counters, start)
+    if len(counted) == len(counters) and all(counted[(c.scope, c.key)] <= c.limit for c in counters):
+        return {c: counted[(c.scope, c.key)] for c in counters}, []
+    rows = {(r.scope, r.key): r for r in LoginThrottle.objects.filter(which)}
+    if any((c.scope, c.key) not in rows or rows[(c.scope, c.key)].last_failure_at != start for c in counters):
+        for c in counters:
+            row = rows.get((c.scope, c.key))
+            if row is None or row.last_failure_at != start:
+                _open_window(c, start)
+        rows = {(r.scope, r.key): r for r in LoginThrottle.objects.filter(which)}
+    counts = {c: rows[(c.scope, c.key)].failures for c in counters}
+    first = []
+    for c in counters:
+        if counts[c] <= c.limit or rows[(c.scope, c.key)].blocked_until == end:
+            continue  # allowed, or this window's refusal is already in the audit log
+        if LoginThrottle.objects.filter(
+            Q(blocked_until__isnull=True) | Q(blocked_until__lt=end), scope=c.scope, key=c.key
+        ).update(blocked_until=end):
+            first.append(c)
+    return counts, first
+
+
 def api_rate_check(request: HttpRequest) -> Verdict:
     """Count this request against its counters; refuse it (and audit the first refusal) past a limit."""
     counters = _counters(request)
@@ -121,38 +152,22 @@ def api_rate_check(request: HttpRequest) -> Verdict:
     seconds = int(settings.QORGAU_API_RATE_WINDOW_SECONDS)
     start = window_start(at, seconds)
     end = start + timedelta(seconds=seconds)
-    which = Q()
-    for c in counters:
-        which |= Q(scope=c.scope, key=c.key)
-    counted = _count_in_window(counters, start)
-    if len(counted) == len(counters) and all(counted[(c.scope, c.key)] <= c.limit for c in counters):
-        return Verdict(True, count=max(counted.values()))
-    rows = {(r.scope, r.key): r for r in LoginThrottle.objects.filter(which)}
-    if any((c.scope, c.key) not in rows or rows[(c.scope, c.key)].last_failure_at != start for c in counters):
-        for c in counters:
-            row = rows.get((c.scope, c.key))
-            if row is None or row.last_failure_at != start:
-                _open_window(c, start)
-        rows = {(r.scope, r.key): r for r in LoginThrottle.objects.filter(which)}
-    refused = [c for c in counters if rows[(c.scope, c.key)].failures > c.limit]
-    top = max(rows[(c.scope, c.key)].failures for c in counters)
-    if not refused:
+    if shared_cache.enabled():
+        counts, first = rate_counters.count(counters, start, seconds)
+    else:
+        counts, first = _count_in_database(counters, start, end)
+    top = max(counts.values())
+    if all(counts[c] <= c.limit for c in counters):
         return Verdict(True, count=top)
-    for c in refused:
-        if rows[(c.scope, c.key)].blocked_until == end:
-            continue  # this window's refusal is already in the audit log
-        first = LoginThrottle.objects.filter(
-            Q(blocked_until__isnull=True) | Q(blocked_until__lt=end), scope=c.scope, key=c.key
-        ).update(blocked_until=end)
-        if first:
-            match = getattr(request, "resolver_match", None)
-            route = match.route if match is not None else ""
-            actor = request.user if getattr(request, "user", None) is not None else None
-            # target: which counter (api_user or api_addr) and the route pattern, never the path
-            audit_record(
-                actor=actor, action=AuditAction.DENIED, target_type=c.scope, target_id=route[:64],
-                count=c.limit, request=request, outcome="throttled",
-            )
+    for c in first:
+        match = getattr(request, "resolver_match", None)
+        route = match.route if match is not None else ""
+        actor = request.user if getattr(request, "user", None) is not None else None
+        # target: which counter (api_user or api_addr) and the route pattern, never the path
+        audit_record(
+            actor=actor, action=AuditAction.DENIED, target_type=c.scope, target_id=route[:64],
+            count=c.limit, request=request, outcome="throttled",
+        )
     return Verdict(False, retry_after=max(1, math.ceil((end - at).total_seconds())), count=top)
 
 

@@ -68,7 +68,7 @@ def programmes_seed(*, clerk_username: str = "clerk", provider_username: str = "
                                                                         police_username]).select_related("unit")}
     units = {key: users[name].unit for key, name in (("programme", provider_username), ("probation", probation_username))
              if name in users and users[name].unit is not None}
-    made = _catalogue(units)  # type: ignore[arg-type]
+    made = _catalogue(units)
     counts = {"programmes": len(made), "enrolments": 0}
     clerk, provider, police = users.get(clerk_username), users.get(provider_username), users.get(police_username)
     if not enrolments or clerk is None or provider is None or police is None or Enrolment.objects.exists():

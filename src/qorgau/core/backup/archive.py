@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Protocol
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 
 from qorgau.core import clock
@@ -285,6 +286,8 @@ def backup_restore(archive: Path, *, force: bool = False) -> RestoreResult:
                 if open_sink is not None:
                     open_sink.abort()
             raise
+    # The shared cache (ADR 0017) holds sessions and signed-in users of the database just replaced.
+    cache.clear()
     restored = database.current_facts()
     for what in ("counts", "migrations"):
         if restored[what] != manifest[what]:
