@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, help="gunicorn workers (default 2)")
     parser.add_argument("--worker-class", choices=["sync", "gthread"], help="gunicorn worker class (default gthread)")
     parser.add_argument("--threads", type=int, help="threads per gthread worker (default 4)")
+    parser.add_argument("--cache", help="the server's shared cache: auto (the local Redis when it answers; default), none, or a redis:// URL")
     parser.add_argument("--label", default="", help="what the report calls the data set (default: the database name)")
     args = parser.parse_args(argv)
     if not args.database_url or not args.var_dir:
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
         workers=args.workers,
         worker_class=args.worker_class,
         threads=args.threads,
+        cache=args.cache,
     )
     report = Report()
     results = run(report, database_url=args.database_url, var_dir=Path(args.var_dir), settings=settings, label=args.label)

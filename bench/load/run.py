@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import redis
+
 from bench.harness import Figure, Report
 from bench.load.cpu import postmaster_of
 from bench.load.server import PROJECT, ServerConfig, demo_env, drain, gunicorn
@@ -58,6 +60,9 @@ class LoadSettings:
     worker_class: str = "gthread"
     threads: int = 4
     warm_up: int = 20  # seconds of unmeasured journeys before the first run
+    # The shared cache the server uses (ADR 0017): "auto" is the machine's Redis when it answers (as a
+    # national deployment runs), "none" serves without one (sessions, users and counters in PostgreSQL).
+    cache: str = "auto"
 
     @classmethod
     def from_env(cls, **over: Any) -> LoadSettings:
@@ -72,15 +77,42 @@ class LoadSettings:
             "worker_class": env("QORGAU_LOAD_WORKER_CLASS", "gthread"),
             "threads": int(env("QORGAU_LOAD_THREADS", "4")),
             "warm_up": int(env("QORGAU_LOAD_WARM_UP", "20")),
+            "cache": env("QORGAU_LOAD_CACHE", "auto"),
         }
         values.update({k: v for k, v in over.items() if v is not None})
         return cls(**values)
 
 
-def _staff(command: list[str], *, database_url: str, var_dir: Path) -> str:
+LOCAL_REDIS = "redis://127.0.0.1:6379/1"
+
+
+def cache_url_for(cache: str) -> str:
+    """The URL the server is to use: "auto" is the local Redis's database 1 when it answers, else none."""
+    if cache in ("", "none"):
+        return ""
+    url = LOCAL_REDIS if cache == "auto" else cache
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        if cache == "auto":
+            return ""
+        raise RuntimeError(f"the shared cache at {url} does not answer: {exc}") from exc
+    return url
+
+
+def cache_empty(url: str) -> int:
+    """Drop what an earlier run (of another database, perhaps) left under Qorgau's key prefix."""
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter("qorgau:*", count=1000))
+    for i in range(0, len(keys), 1000):
+        client.delete(*keys[i : i + 1000])
+    return len(keys)
+
+
+def _staff(command: list[str], *, database_url: str, var_dir: Path, cache_url: str) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "bench.load.staff", *command],
-        env=demo_env(database_url, var_dir),
+        env=demo_env(database_url, var_dir, QORGAU_CACHE_URL=cache_url),
         cwd=PROJECT,
         capture_output=True,
         text=True,
@@ -148,14 +180,18 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     plan = out_dir / "plan.json"
     minted = max([*cfg.users, cfg.closed_users, 3 * cfg.workers, 10])
-    print(_staff(["mint", "--users", str(minted), "--out", str(plan)], database_url=database_url, var_dir=var_dir))
+    cache_url = cache_url_for(cfg.cache)
+    if cache_url:
+        cache_empty(cache_url)
+    print(_staff(["mint", "--users", str(minted), "--out", str(plan)], database_url=database_url, var_dir=var_dir, cache_url=cache_url))
     database = database_url.rsplit("/", 1)[-1]
     where = f"{label or database}; gunicorn {cfg.workers} {cfg.worker_class} workers" + (
         f" × {cfg.threads} threads" if cfg.worker_class == "gthread" else ""
-    ) + "; locust FastHttpUser on the same 2 cores"
-    env = demo_env(database_url, var_dir)
+    ) + (f"; shared cache {cache_url}" if cache_url else "; no shared cache") + "; locust FastHttpUser on the same 2 cores"
+    env = demo_env(database_url, var_dir, QORGAU_CACHE_URL=cache_url)
     results: dict[str, Any] = {"database": database, "settings": cfg.__dict__, "out": str(out_dir), "realistic": {}, "closed": []}
-    server = ServerConfig(database_url, var_dir, cfg.workers, cfg.worker_class, cfg.threads)
+    server = ServerConfig(database_url, var_dir, cfg.workers, cfg.worker_class, cfg.threads, cache_url=cache_url)
+    results["cache_url"] = cache_url
     try:
         with gunicorn(server, log=out_dir / "gunicorn.log") as served:
             base = served.url
@@ -202,7 +238,7 @@ def run(
                     print(f"closed loop round {r + 1}, {name:<28} {rates[name].line()}" + (f"\n{'':>43}{cost.line()}" if cost else ""))
                 results["closed"].append({n: {**s.__dict__, "cpu": costs[n]} for n, s in rates.items()})
     finally:
-        print(_staff(["remove", "--plan", str(plan)], database_url=database_url, var_dir=var_dir))
+        print(_staff(["remove", "--plan", str(plan)], database_url=database_url, var_dir=var_dir, cache_url=cache_url))
     if results["closed"]:
         _closed_figures(report, results["closed"], cfg, where)
     (out_dir / "results.json").write_text(json.dumps(results, indent=2, default=str))

@@ -28,6 +28,7 @@ class ServerConfig:
     worker_class: str = "sync"  # or "gthread"
     threads: int = 1
     mode: str = "demo"  # "test" only for the bench's own test (fixed test keys, the test database)
+    cache_url: str = ""  # the shared cache (ADR 0017); "" serves without one
 
 
 def demo_env(database_url: str, var_dir: Path, *, mode: str = "demo", **extra: str) -> dict[str, str]:
@@ -100,7 +101,10 @@ def gunicorn(config: ServerConfig, *, log: Path) -> Iterator[Served]:
         "--timeout", "120",
         "--log-level", "warning",
     ]
-    env = demo_env(config.database_url, config.var_dir, mode=config.mode, QORGAU_BENCH_ENDPOINTS="1", QORGAU_LOG_LEVEL="WARNING")
+    env = demo_env(
+        config.database_url, config.var_dir, mode=config.mode, QORGAU_BENCH_ENDPOINTS="1", QORGAU_LOG_LEVEL="WARNING",
+        QORGAU_CACHE_URL=config.cache_url,
+    )
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         process = subprocess.Popen(command, env=env, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 import random
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import redis
 from django.db import connection
 from django.test import Client, override_settings
 
@@ -210,3 +212,21 @@ def test_locust_walks_the_journeys_against_gunicorn_without_errors(make_user, tm
     # The window's CPU was read: the workers served the pages and PostgreSQL answered their statements.
     cost = run.cpu_cost()
     assert cost is not None and cost.server_ms and cost.database_ms, run.cpu
+
+
+def test_the_load_run_serves_with_the_shared_cache_it_is_told_and_empties_only_qorgau_keys(shared_cache):
+    from bench.load.run import cache_empty, cache_url_for
+
+    assert cache_url_for("none") == ""
+    assert cache_url_for(shared_cache_url := os.environ.get("QORGAU_TEST_CACHE_URL", "redis://127.0.0.1:6379/0")) == shared_cache_url
+    with pytest.raises(RuntimeError, match="does not answer"):
+        cache_url_for("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    assert cache_url_for("auto") in ("", "redis://127.0.0.1:6379/1")
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/1")
+    client.set("qorgau:bench-test", b"1")
+    client.set("not-qorgau:bench-test", b"1")
+    try:
+        assert cache_empty("redis://127.0.0.1:6379/1") >= 1
+        assert (client.exists("qorgau:bench-test"), client.exists("not-qorgau:bench-test")) == (0, 1)
+    finally:
+        client.delete("qorgau:bench-test", "not-qorgau:bench-test")
