@@ -146,3 +146,18 @@ def shared_cache_prefix() -> str:
     from django.conf import settings
 
     return str(settings.CACHES["default"]["KEY_PREFIX"])
+
+
+def test_a_page_asking_capabilities_reads_them_once_and_a_role_sync_is_seen_at_once(transactional_db, shared_cache, make_user, monkeypatch):
+    from qorgau.accounts import roles, services
+
+    client = sign_in(Client(), make_user(Role.POLICE_INSPECTOR, language="en"))
+    assert client.get("/cases/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/cases/").status_code == 200
+    assert not [q for q in queries.captured_queries if '"auth_permission"' in q["sql"]]  # from the cache
+    # The inspector's role loses the capability of the caseload: after roles_sync the next request knows.
+    reduced = {**roles.ROLE_CAPABILITIES, Role.POLICE_INSPECTOR: roles.ROLE_CAPABILITIES[Role.POLICE_INSPECTOR] - {roles.Capability.WORK_CASES}}
+    monkeypatch.setattr(services, "ROLE_CAPABILITIES", reduced)
+    services.roles_sync()
+    assert client.get("/cases/").status_code == 403

@@ -4,8 +4,8 @@ Every signed-in request reads the user (``AuthenticationMiddleware``) and then t
 (``core.middleware.UserLocaleMiddleware``) and its name in the page header. Reading both at once saves
 a statement on every request.
 
-With a shared cache (``QORGAU_CACHE_URL``) the user, the unit and the user's confirmed second-factor
-devices come from it instead (``accounts.shared_cache``), read in one statement more on a miss.
+With a shared cache (``QORGAU_CACHE_URL``) the user, the unit, the user's capabilities and confirmed
+second-factor devices come from it instead (``accounts.shared_cache``), read in three statements on a miss.
 
 A page that asks for a capability (``User.can``, ``perms`` in a template) reads the user's
 permissions: Django's backend reads the user's own and their groups' in two statements; here they
@@ -53,4 +53,7 @@ def _user_and_devices(user_id: Any) -> tuple[User | None, list[TOTPDevice]]:
     if user is None:
         return None, []
     devices = list(TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).only("id", "user_id", "confirmed", "name"))
+    # The capabilities too (kept on the user as ``_perm_cache``): a role's group changes only through
+    # ``accounts.services.roles_sync``, which drops the cached users, and a user's group only with the user.
+    StaffBackend().get_all_permissions(user)
     return user, devices

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from qorgau.accounts import normalise
+from qorgau.accounts import normalise, shared_cache
 from qorgau.accounts.delivery import deliveries_enqueue, deliveries_plan
 from qorgau.accounts.models import AgencyKind, Notification, NotificationKind, ServiceArea, Unit, User
 from qorgau.accounts.roles import ROLE_CAPABILITIES, Capability, Role
@@ -44,6 +44,7 @@ def roles_sync() -> int:
     for role, caps in ROLE_CAPABILITIES.items():
         group, _created = Group.objects.get_or_create(name=role.value)
         group.permissions.set([perms[c.value] for c in caps])
+    shared_cache.forget()  # the cached users carry their capabilities
     return len(ROLE_CAPABILITIES)
 
 
@@ -128,6 +129,7 @@ def user_create(
     _full_clean(user, exclude=["password"])
     user.save()
     user.groups.set([Group.objects.get_or_create(name=user.role)[0]])
+    shared_cache.forget()  # the group (capabilities) is not a column of the user
     audit_record(actor=actor, action=AuditAction.WRITE, target_type="user", target_id=user.pk)
     notify(recipients=[user], kind=NotificationKind.WELCOME, target_type="user", target_id=user.pk)
     return user

@@ -1,4 +1,4 @@
-"""The signed-in user, with the unit and the confirmed second-factor devices, from the shared cache.
+"""The signed-in user, with the unit, capabilities and confirmed second-factor devices, from the shared cache.
 
 Only with ``QORGAU_CACHE_URL`` set (a Redis every web process shares, ADR 0017): every signed-in
 request needs the user with the unit (``accounts.backends.StaffBackend``) and the device that
@@ -16,6 +16,9 @@ Coherence, because a stale entry would keep a deactivated or signed-out-everywhe
   (``accounts.models``) — replaces the generation when its transaction commits. Users and units
   change rarely (a login's ``last_login``, an edit, "log out everywhere"), so dropping every entry
   then costs a statement per signed-in user once.
+* The user's capabilities come with it (Django's permissions of the role's group, ``_perm_cache``):
+  a group's permissions change only in ``accounts.services.roles_sync`` and a user's group only in
+  ``user_create``, and both call ``forget()``.
 * Entries live ``ENTRY_SECONDS`` at most: if replacing the generation ever failed, a change is seen
   that much later at worst.
 * A device is taken from the entry only when the session's device is among the user's confirmed
