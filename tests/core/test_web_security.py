@@ -382,6 +382,16 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(make_user, limi
     assert a.get("/api/v1/me").status_code == 429
 
 
+def _another_process_refuses(user: User) -> None:
+    """A fresh throttle object — as another gunicorn process holds — sees the same count (3) and refuses."""
+    request = RequestFactory().get("/api/v1/me")
+    request.auth = user  # type: ignore[attr-defined]  # what ninja sets after authentication
+    other_process = ApiRateLimit()
+    assert other_process.allow_request(request) is False
+    assert other_process.wait() == 40.0
+    assert api_rate_check(request).count == 5
+
+
 def test_counters_live_in_the_database_as_keyed_hashes_shared_by_every_process(make_user, db_limits, at_t0):
     limits = db_limits
     limits.QORGAU_API_RATE_PER_MINUTE = 3
@@ -394,13 +404,7 @@ def test_counters_live_in_the_database_as_keyed_hashes_shared_by_every_process(m
     assert rows["api_user"].key == crypto.keyed_hash("api-principal", f"user:{user.pk}")
     assert rows["api_addr"].key == crypto.keyed_hash("api-client", "127.0.0.1")
     assert [(r.failures, r.last_failure_at, r.blocked_until) for r in rows.values()] == [(3, T0, None)] * 2
-    # A fresh throttle object — as another gunicorn process holds — sees the same count and refuses.
-    request = RequestFactory().get("/api/v1/me")
-    request.auth = user  # type: ignore[attr-defined]  # what ninja sets after authentication
-    other_process = ApiRateLimit()
-    assert other_process.allow_request(request) is False
-    assert other_process.wait() == 40.0
-    assert api_rate_check(request).count == 5
+    _another_process_refuses(user)
 
 
 def test_with_a_shared_cache_the_counters_live_in_redis_as_keyed_hashes_shared_by_every_process(make_user, db_limits, shared_cache, at_t0):
@@ -421,13 +425,7 @@ def test_with_a_shared_cache_the_counters_live_in_redis_as_keyed_hashes_shared_b
     assert {k.decode() for k in raw.scan_iter(f"{shared_cache}:rate:*")} == {
         f"{shared_cache}:rate:n:api_user:{principal}:{window}", f"{shared_cache}:rate:n:api_addr:{address}:{window}",
     }
-    # A fresh throttle object — as another gunicorn process holds — sees the same count and refuses.
-    request = RequestFactory().get("/api/v1/me")
-    request.auth = user  # type: ignore[attr-defined]  # what ninja sets after authentication
-    other_process = ApiRateLimit()
-    assert other_process.allow_request(request) is False
-    assert other_process.wait() == 40.0
-    assert api_rate_check(request).count == 5
+    _another_process_refuses(user)
 
 
 def test_limits_set_to_zero_count_nothing(make_user, db_limits, at_t0):
