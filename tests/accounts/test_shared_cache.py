@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from qorgau.accounts import shared_cache
+from qorgau.accounts import shared_cache as floor_cache
 from qorgau.accounts.models import Unit, User
 from qorgau.accounts.roles import Role
 from qorgau.accounts.services import user_logout_everywhere
@@ -66,6 +66,29 @@ def test_a_deactivated_user_is_refused_at_once(transactional_db, shared_cache, m
     assert client.get("/api/v1/me").status_code == 401
 
 
+def test_another_users_login_drops_only_that_users_entry(transactional_db, shared_cache, make_user):
+    mine = sign_in(Client(), make_user(Role.POLICE_INSPECTOR, language="en"))
+    assert mine.get("/api/v1/me").status_code == 200
+    other = make_user(Role.POLICE_INSPECTOR, language="en")
+    other.last_login = other.date_joined
+    other.save(update_fields=["last_login"])  # what a sign-in writes
+    User.objects.filter(pk=other.pk).update(language="kk")
+    assert _tables_read(mine) == (200, set())  # still from the cache
+
+
+def test_an_entry_built_from_rows_read_before_a_change_is_never_used_after_it(transactional_db, shared_cache, make_user):
+    user = make_user(Role.POLICE_INSPECTOR, language="en")
+
+    def load_then_change() -> tuple[User | None, list[TOTPDevice]]:
+        old = User.objects.select_related("unit").get(pk=user.pk)
+        User.objects.filter(pk=user.pk).update(is_active=False)  # commits while the old rows are in hand
+        return old, []
+
+    assert floor_cache.signed_in_user(user.pk, load_then_change).is_active is True  # what was read
+    fresh = floor_cache.signed_in_user(user.pk, lambda: (User.objects.get(pk=user.pk), []))
+    assert fresh is not None and fresh.is_active is False  # the stale entry was stored, and not used
+
+
 def test_a_move_to_another_unit_and_a_renamed_unit_are_seen_on_the_next_request(transactional_db, shared_cache, make_user, other_unit):
     user = make_user(Role.POLICE_INSPECTOR, language="en")
     client = sign_in(Client(), user)
@@ -99,8 +122,8 @@ def test_the_cache_holds_no_staff_name_in_clear(transactional_db, shared_cache, 
     assert staff_iin.encode() not in blob
     assert user.username.encode() not in blob  # the whole entry is sealed, not only the encrypted fields
     # An entry whose seal does not hold (another key, an edit) is not used: the user is read again.
-    generation, kid, sealed = cache.get(f"accounts:user:{user.pk}")
-    cache.set(f"accounts:user:{user.pk}", (generation, kid, sealed[:-1] + bytes([sealed[-1] ^ 1])))
+    generation, version, kid, sealed = cache.get(f"accounts:user:{user.pk}")
+    cache.set(f"accounts:user:{user.pk}", (generation, version, kid, sealed[:-1] + bytes([sealed[-1] ^ 1])))
     status, tables = _tables_read(client)
     assert (status, "accounts_user" in tables) == (200, True)
 
@@ -131,9 +154,9 @@ def test_another_users_session_cannot_use_a_cached_device(transactional_db, shar
 
 def test_the_cache_is_used_only_when_configured(settings):
     settings.QORGAU_CACHE_URL = ""
-    assert shared_cache.enabled() is False
+    assert floor_cache.enabled() is False
     settings.QORGAU_CACHE_URL = "redis://127.0.0.1:6379/0"
-    assert shared_cache.enabled() is True
+    assert floor_cache.enabled() is True
 
 
 def shared_cache_url() -> str:

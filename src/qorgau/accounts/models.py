@@ -31,36 +31,54 @@ class ServiceArea(models.TextChoices):
 
 
 class SharedCacheCoherent(models.QuerySet[Any]):
-    """A queryset of rows the shared cache keeps (users, units): every write drops the cached users.
+    """A queryset of rows the shared cache keeps (users, units): every write drops what it changed.
 
     ``update`` and ``delete`` here, ``save`` and ``delete`` on the models: no ORM write can miss it
-    (accounts.shared_cache).
+    (accounts.shared_cache). A write to users drops those users (read first, only with a shared
+    cache); a write to units drops every cached user.
     """
 
+    def _forget(self) -> None:
+        if not shared_cache.enabled():
+            return
+        if getattr(self.model, "CACHED_PER_USER", False):
+            shared_cache.forget(self.values_list("pk", flat=True)[: shared_cache.MANY + 1])
+        else:
+            shared_cache.forget()
+
     def update(self, **kwargs: Any) -> int:
-        shared_cache.forget()
+        self._forget()
         return super().update(**kwargs)
 
     update.alters_data = True  # type: ignore[attr-defined]
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        shared_cache.forget()
+        self._forget()
         return super().delete()
 
     delete.alters_data = True  # type: ignore[attr-defined]
 
 
 class CoherentModel(models.Model):
+    CACHED_PER_USER = False  # True: a write drops this row's user only; False: every cached user
+
     class Meta:
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        shared_cache.forget()
+        self._forget()
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        shared_cache.forget()
+        self._forget()
         return super().delete(*args, **kwargs)
+
+    def _forget(self) -> None:
+        if self.CACHED_PER_USER:
+            if self.pk is not None:
+                shared_cache.forget([self.pk])
+        else:
+            shared_cache.forget()
 
 
 class Unit(LocalisedName, CoherentModel):
@@ -123,6 +141,7 @@ class User(CoherentModel, AbstractBaseUser, PermissionsMixin):
     version = models.PositiveIntegerField(default=1)
 
     objects = UserManager()
+    CACHED_PER_USER = True
 
     USERNAME_FIELD = "username"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

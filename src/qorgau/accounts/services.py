@@ -129,7 +129,7 @@ def user_create(
     _full_clean(user, exclude=["password"])
     user.save()
     user.groups.set([Group.objects.get_or_create(name=user.role)[0]])
-    shared_cache.forget()  # the group (capabilities) is not a column of the user
+    shared_cache.forget([user.pk])  # the group (capabilities) is not a column of the user
     audit_record(actor=actor, action=AuditAction.WRITE, target_type="user", target_id=user.pk)
     notify(recipients=[user], kind=NotificationKind.WELCOME, target_type="user", target_id=user.pk)
     return user
