@@ -184,7 +184,7 @@ QORGAU_API_RATE_PER_MINUTE = int(os.environ.get("QORGAU_API_RATE_PER_MINUTE", "3
 QORGAU_API_ADDRESS_RATE_PER_MINUTE = int(os.environ.get("QORGAU_API_ADDRESS_RATE_PER_MINUTE", "10000"))  # per client address
 QORGAU_API_RATE_WINDOW_SECONDS = 60
 
-# The shared cache (ADR 0017, docs/operations.md "The shared cache"): with a Redis URL, every web
+# The shared cache (ADR 0017, docs/security.md "The shared cache"): with a Redis URL, every web
 # process reads the session, the signed-in user with the unit and the second-factor device from it,
 # and counts the API rate limits in it, instead of four statements per request. Without one (the
 # embedded default) each process keeps its own memory cache and all four come from the database.

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -271,7 +272,9 @@ def test_forced_restore_returns_the_machine_to_the_backup(world, tmp_path, store
     audit_seal()
     assert Report.objects.filter(pk=later.report.pk).exists()
     checkpoint = tmp_path / "audit-checkpoints.log"
+    cache.set("signed-in-before-the-restore", "stale")  # the shared cache (ADR 0017) holds the old database's users
     printed = _restore(archive, "--force").splitlines()
+    assert cache.get("signed-in-before-the-restore") is None
     assert not Report.objects.filter(pk=later.report.pk).exists()
     assert sorted(Report.objects.values_list("pk", flat=True)) == sorted(world["reports"])
     assert printed[-1].startswith("audit chain OK: ")
