@@ -8,24 +8,23 @@ and a second key per window remembers that the counter's first refusal was audit
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import redis
 from django.conf import settings
 
 
-class _Counter(Protocol):
-    @property
-    def scope(self) -> str: ...
-    @property
-    def key(self) -> str: ...
-    @property
-    def limit(self) -> int: ...
+@dataclass(frozen=True)
+class Counter:
+    """One of a request's rate counters (the principal's or the address's); kept here or in the
+    database (``accounts.rate_limit``)."""
 
-
-C = TypeVar("C", bound=_Counter)
+    scope: str
+    key: str
+    limit: int
 
 
 @cache
@@ -34,13 +33,13 @@ def _client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)
 
 
-def _key(counter: _Counter, start: datetime, what: str = "n") -> str:
+def _key(counter: Counter, start: datetime, what: str = "n") -> str:
     # Under the cache's own key prefix, so that installations (and test runs) sharing a Redis stay apart.
     prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
     return f"{prefix}:rate:{what}:{counter.scope}:{counter.key}:{int(start.timestamp())}"
 
 
-def count(counters: Sequence[C], start: datetime, seconds: int) -> tuple[dict[C, int], list[C]]:
+def count(counters: Sequence[Counter], start: datetime, seconds: int) -> tuple[dict[Counter, int], list[Counter]]:
     """Count one request on each counter in the window starting at ``start``: the counts after it, and
     the counters past their limit whose refusal is the first of this window (to be audited)."""
     client = _client(settings.QORGAU_CACHE_URL)

@@ -32,19 +32,13 @@ from ninja.throttling import BaseThrottle
 
 from qorgau.accounts import rate_counters, shared_cache
 from qorgau.accounts.models import LoginThrottle, MachineToken, User
+from qorgau.accounts.rate_counters import Counter
 from qorgau.core import clock, crypto
 from qorgau.core.audit import audit_record
 from qorgau.core.client import client_address
 from qorgau.core.models import AuditAction
 
 Scope = LoginThrottle.Scope
-
-
-@dataclass(frozen=True)
-class Counter:
-    scope: str
-    key: str
-    limit: int
 
 
 @dataclass(frozen=True)
