@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from qorgau.accounts.access import viewer_for
 from qorgau.accounts.masks import Scope, Sensitivity, Viewer
-from qorgau.accounts.models import User
+from qorgau.accounts.models import Unit, User
 from qorgau.accounts.roles import NO_GRANT_ROLES, Role
 from qorgau.cases.models import Case, Grant
 from qorgau.core import clock
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import NotFound
 from qorgau.core.models import AuditAction
+from qorgau.core.sql_reads import fetch, shape, starts, when
+from qorgau.people.models import Person
 
 SCOPE_ORDER = {Scope.CONSENT: 0, Scope.WORKER: 1, Scope.FULL: 2}
 
@@ -36,7 +38,7 @@ def grants_in_force() -> QuerySet[Grant]:
     return Grant.objects.filter(in_force(clock.now()))
 
 
-def _granting_unit(actor: User) -> int | None:
+def granting_unit(actor: User) -> int | None:
     """The unit through whose grants the actor reaches cases; None for a user who reaches none that
     way (analysts, the data-protection officer, a user without a unit)."""
     return None if Role(actor.role) in NO_GRANT_ROLES else actor.unit_id
@@ -48,7 +50,7 @@ def working_grants() -> QuerySet[Grant]:
 
 
 def live_grants(actor: User) -> QuerySet[Grant]:
-    unit = _granting_unit(actor)
+    unit = granting_unit(actor)
     if unit is None:
         return Grant.objects.none()
     return grants_in_force().filter(unit_id=unit)
@@ -58,7 +60,7 @@ def held_by_unit(actor: User, scopes: list[Scope]) -> Q | None:
     """The cases the actor's unit holds a live grant of one of ``scopes`` on, as a join from the case
     (``cases_visible_to`` is a subquery instead). Give it to one ``filter()`` call: each call joins the
     grants anew. A case with two such grants comes twice; None for a user who holds no grants."""
-    unit = _granting_unit(actor)
+    unit = granting_unit(actor)
     if unit is None:
         return None
     return Q(grants__unit_id=unit, grants__scope__in=scopes) & in_force(clock.now(), "grants__")
@@ -78,8 +80,46 @@ def scope_for(actor: User, case: Case) -> Scope | None:
 
 def _scope_among(actor: User, grants: list[Grant]) -> Scope | None:
     """``scope_for`` from the case's grants in force, already read (``Case.grants_read``)."""
-    unit = _granting_unit(actor)
+    unit = granting_unit(actor)
     return None if unit is None else _widest([Scope(g.scope) for g in grants if g.unit_id == unit])
+
+
+def _case_with_grants(case_id: int) -> tuple[Case, list[Grant]] | None:
+    """The case with its victim, offender and holding unit, and its grants in force with their units
+    (oldest first) as ``case.grants_read``: one hand-written statement, since every case view asks it
+    (core.sql_reads, ADR 0018); the ORM would take two and compile both."""
+    c, v, o, u, g, gu = (
+        shape(Case, "c"), shape(Person, "v"), shape(Person, "o"), shape(Unit, "u"), shape(Grant, "g"), shape(Unit, "gu")
+    )
+    now = when(clock.now())
+    found = fetch(
+        f"""
+        SELECT {c.sql}, {v.sql}, {o.sql}, {u.sql}, {g.sql}, {gu.sql}
+        FROM cases_case c
+          JOIN people_person v ON v.id = c.victim_id
+          JOIN people_person o ON o.id = c.offender_id
+          JOIN accounts_unit u ON u.id = c.holding_unit_id
+          LEFT JOIN cases_grant g ON g.case_id = c.id AND g.since <= %s AND (g.until IS NULL OR g.until > %s)
+          LEFT JOIN accounts_unit gu ON gu.id = g.unit_id
+        WHERE c.id = %s
+        ORDER BY g.since, g.id
+        """,  # noqa: S608 - column lists of the models only
+        [now, now, case_id],
+    )
+    if not found:
+        return None
+    at = starts(c, v, o, u, g, gu)
+    first = found[0]
+    case = c.build(first, at[0])
+    case.victim, case.offender, case.holding_unit = v.build(first, at[1]), o.build(first, at[2]), u.build(first, at[3])
+    grants = []
+    for row in found:
+        grant = g.build(row, at[4])
+        if grant is not None:
+            grant.unit = gu.build(row, at[5])
+            grants.append(grant)
+    case.grants_read = grants  # read by selectors.case_workers
+    return case, grants
 
 
 def case_get_for(actor: User, case_id: int, *, request: HttpRequest | None = None) -> tuple[Case, Viewer]:
@@ -88,9 +128,8 @@ def case_get_for(actor: User, case_id: int, *, request: HttpRequest | None = Non
     The case's grants in force (with their units, oldest first) come with it as ``case.grants_read``:
     the gate's scope is taken from them and the page's list of working units reuses them
     (``selectors.case_workers``), one statement for both."""
-    in_force_now = Prefetch("grants", queryset=working_grants(), to_attr="grants_read")
-    case = Case.objects.select_related("victim", "offender", "holding_unit").prefetch_related(in_force_now).filter(pk=case_id).first()
-    scope = _scope_among(actor, case.grants_read) if case is not None else None
+    read = _case_with_grants(case_id)
+    case, scope = (read[0], _scope_among(actor, read[1])) if read is not None else (None, None)
     if case is None or scope is None:
         audit_record(actor=actor, action=AuditAction.DENIED, target_type="case", target_id=case_id, request=request, outcome="refused")
         raise NotFound()

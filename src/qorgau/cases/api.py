@@ -22,7 +22,7 @@ from qorgau.accounts.api import STAFF_AUTH, ImportClient
 from qorgau.accounts.masks import MASKED, FieldRule, Sensitivity, Subject, Viewer, can_see, mask
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Capability, Role
-from qorgau.cases import selectors, services
+from qorgau.cases import case_reads, selectors, services
 from qorgau.cases.access import case_get_for, scope_for
 from qorgau.cases.models import Case, CaseEvent, CaseState, Channel, Incident, Relationship
 from qorgau.cases.removed import REMOVED
@@ -433,7 +433,7 @@ def _case_out(case: Case, viewer: Viewer, actor: User) -> CaseOut:
         state=CaseState(case.state),
         state_reason=_shown(reason),
         relationship=Relationship(case.relationship),
-        markers=sorted(case.markers.values_list("code", flat=True)),
+        markers=case_reads.marker_codes(case),
         restricted=case.restricted,
         holding_unit_id=case.holding_unit_id,
         holding_unit=case.holding_unit.name,
@@ -444,7 +444,7 @@ def _case_out(case: Case, viewer: Viewer, actor: User) -> CaseOut:
         offender=_person(people, "offender", case.offender_id),
         child_witnesses=history.child_witnesses,
         reports=reports,
-        incidents=[_incident(i, viewer) for i in case.incidents.select_related("district").order_by("occurred_at", "id")],
+        incidents=[_incident(i, viewer) for i in case_reads.incidents(case)],
         timeline=[_event(e, viewer) for e in selectors.case_timeline(case)],
         workers=[
             WorkerOut(unit_id=g.unit_id, unit=g.unit.name, reason=g.reason, scope=g.scope, since=g.since, until=g.until)

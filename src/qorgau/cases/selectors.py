@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from qorgau.accounts.masks import FieldRule, Sensitivity, Subject, Viewer, mask
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Role
-from qorgau.cases.access import cases_visible_to, live_grants, working_grants
+from qorgau.cases import case_reads, pair_reads
+from qorgau.cases.access import cases_visible_to, granting_unit, working_grants
 from qorgau.cases.clusters import cases_of_clusters
-from qorgau.cases.models import Case, CaseEvent, Grant, Incident, PartyRole, Report
+from qorgau.cases.models import Case, CaseEvent, Grant, Incident
 from qorgau.cases.presence import absent
 from qorgau.cases.removed import kept_or_removed
 from qorgau.core import clock
@@ -73,13 +74,7 @@ def case_reports(case: Case, viewer: Viewer) -> list[dict[str, Any]]:
     rows = []
     # Where each incident happened is on the page: its region and district come in the same statement
     # (without their boundaries, which only the maps draw).
-    reports = (
-        Report.objects.filter(incident__cases=case)
-        .select_related("incident__region", "incident__district", "unit")
-        .defer("incident__region__boundary_geojson", "incident__district__boundary_geojson")
-        .order_by("received_at")
-    )
-    for r in reports:
+    for r in case_reads.reports(case):
         narrative = kept_or_removed(r.narrative, r.personal_removed_at)
         rows.append({"report": r, "incident": r.incident, **mask(viewer, {"narrative": narrative}, REPORT_POLICY)})
     return rows
@@ -117,7 +112,7 @@ def case_safe_contact(case: Case, viewer: Viewer) -> dict[str, Any] | None:
 
 def case_timeline(case: Case) -> list[CaseEvent]:
     """The case's events, with those of the cases merged into it (both histories are kept)."""
-    return list(CaseEvent.objects.filter(case__in=case_and_merged_ids(case)).select_related("unit", "report"))
+    return case_reads.timeline(case)
 
 
 def case_and_merged_ids(case: Case) -> QuerySet[Case, Any]:
@@ -146,16 +141,10 @@ class PairHistory:
 
 def pair_history(case: Case) -> PairHistory:
     """The case's own incidents, reports and child witnesses, counted in one statement."""
-    since = clock.now() - timedelta(days=183)
-    counts = case.incidents.aggregate(
-        recent=Count("pk", distinct=True, filter=Q(occurred_at__gte=since)),
-        total=Count("pk", distinct=True),
-        reports=Count("reports", distinct=True),
-        children=Count("parties__person", distinct=True, filter=Q(parties__role=PartyRole.CHILD_WITNESS)),
-    )
+    counts = case_reads.counts(case, clock.now() - timedelta(days=183))
     return PairHistory(
-        incidents_6_months=counts["recent"], incidents_total=counts["total"], reports_total=counts["reports"],
-        child_witnesses=counts["children"],
+        incidents_6_months=counts.incidents_since, incidents_total=counts.incidents, reports_total=counts.reports,
+        child_witnesses=counts.child_witnesses,
     )
 
 
@@ -199,35 +188,24 @@ def _pair_signals(
     wanted = {c for c in (victim_cluster, offender_cluster) if c is not None}
     her: set[int] = set()
     his: set[int] = set()
-    for pk, cluster in Person.objects.filter(cluster_id__in=wanted).values_list("pk", "cluster_id") if wanted else ():
+    for pk, cluster in pair_reads.cluster_members(wanted) if wanted else ():
         if cluster == victim_cluster:
             her.add(pk)
         if cluster == offender_cluster:
             his.add(pk)
     recent: dict[int, int | str] = {}
     if her:
-        rows = (
-            Incident.objects.filter(parties__role=PartyRole.VICTIM, parties__person_id__in=her, occurred_at__gte=clock.now() - timedelta(days=183))
-            .exclude(cases__restricted=True)
-            .values_list("pk", "district_id", "region_id")
-            .distinct()
-        )
+        rows = pair_reads.victim_incidents_since(her, clock.now() - timedelta(days=183))
         recent = {pk: district or region for pk, district, region in rows}
     related: list[_Related] = []
     if her or his:
-        others = Case.objects.filter(restricted=False, merged_into=None).filter(Q(victim_id__in=her) | Q(offender_id__in=his))
-        if exclude_case is not None:
-            others = others.exclude(pk=exclude_case)
         # Which of them the user may open: asked of those few cases only, never of the user's whole
         # caseload, which for a regional unit is tens of thousands of cases.
-        held = live_grants(actor) if actor is not None else Grant.objects.none()
-        visible = Value(False) if held.query.is_empty() else Exists(held.filter(case=OuterRef("pk")))
-        others = others.annotate(visible=visible)
+        unit = granting_unit(actor) if actor is not None else None
         related = [
             _Related(pk, v, o, vc, oc, (ru, kk, en), visible)
-            for pk, v, o, vc, oc, ru, kk, en, visible in others.values_list(
-                "pk", "victim_id", "offender_id", "victim__cluster_id", "offender__cluster_id",
-                "holding_unit__name_ru", "holding_unit__name_kk", "holding_unit__name_en", "visible",
+            for pk, v, o, vc, oc, ru, kk, en, visible in pair_reads.cases_of_people(
+                her, his, exclude_case=exclude_case, unit=unit, at=clock.now()
             )
         ]
     # Distinct clusters, as SQL's DISTINCT counts them (a record without a cluster counts once).

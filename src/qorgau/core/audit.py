@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 GENESIS = "0" * 64
+_INSERT = (
+    "INSERT INTO core_auditevent (at, actor_id, actor_unit_id, action, target_type, target_id, count, term_hash, client_hash, outcome, mac)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+)
 
 
 def _client_hash(request: HttpRequest | None) -> str:
@@ -51,7 +55,7 @@ def audit_record(
     """Append an audit row in the current transaction. ``term`` is hashed, never stored."""
     actor_id = getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", False) else None
     unit_id = getattr(actor, "unit_id", None) if actor_id else None
-    return AuditEvent.objects.create(
+    row = AuditEvent(
         at=clock.now(),
         actor_id=actor_id,
         actor_unit_id=unit_id,
@@ -63,7 +67,17 @@ def audit_record(
         client_hash=_client_hash(request),
         outcome=outcome,
     )
-
+    # Every read of a case writes one of these: one hand-written statement, not the ORM's insert
+    # (core.sql_reads, ADR 0018). The columns are those the sealer chains (``_canonical``).
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT, [
+            connection.ops.adapt_datetimefield_value(row.at), row.actor_id, row.actor_unit_id, row.action, row.target_type,
+            row.target_id, row.count, row.term_hash, row.client_hash, row.outcome, row.mac,
+        ])
+        (row.id,) = cursor.fetchone()
+    row._state.adding = False
+    row._state.db = connection.alias
+    return row
 
 def audit_denied(request: HttpRequest) -> None:
     """A refused request: the route pattern (never the path, which may carry search terms)."""

@@ -24,6 +24,7 @@ from qorgau.core import clock
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import NotFound
 from qorgau.core.models import AuditAction
+from qorgau.core.sql_reads import rows
 from qorgau.orders.models import (
     COURT_KINDS,
     UPCOMING_HEARING,
@@ -93,10 +94,17 @@ def order_counts_for_offender(offender_cluster_id: int | None) -> tuple[int, int
     if offender_cluster_id is None:
         return 0, 0
     # Restricted cases appear in no flag outside oversight (DESIGN §10): their orders are not counted.
-    orders = Order.objects.filter(offender__cluster_id=offender_cluster_id).exclude(case_links__case__restricted=True)
-    counts = orders.aggregate(n=Count("pk", distinct=True), breached=Count("pk", distinct=True, filter=Q(breaches__isnull=False)))
-    return counts["n"], counts["breached"]
-
+    # Asked on every case view, so written by hand (core.sql_reads, ADR 0018).
+    sql = """
+        SELECT COUNT(o.id), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM orders_breach b WHERE b.order_id = o.id) THEN 1 ELSE 0 END), 0)
+        FROM orders_order o JOIN people_person p ON p.id = o.offender_id
+        WHERE p.cluster_id = %s AND NOT EXISTS (
+          SELECT 1 FROM orders_ordercase l JOIN cases_case c ON c.id = l.case_id
+          WHERE l.order_id = o.id AND c.restricted = %s
+        )
+    """
+    ((orders, breached),) = rows(sql, [offender_cluster_id, True], [None, None])
+    return int(orders), int(breached)
 
 def visible_people(actor: User, people: list[Person]) -> set[int]:
     """The persons the actor knows through a case they may see: its victim or a child who witnessed."""
