@@ -192,7 +192,7 @@ QORGAU_CACHE_URL = os.environ.get("QORGAU_CACHE_URL", "")
 if QORGAU_CACHE_URL:
     if urlsplit(QORGAU_CACHE_URL).scheme not in {"redis", "rediss", "unix"}:
         raise ImproperlyConfigured("QORGAU_CACHE_URL must be a redis://, rediss:// or unix:// URL")
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": QORGAU_CACHE_URL, "KEY_PREFIX": "qorgau"}}
+    CACHES = {"default": {"BACKEND": "qorgau.core.redis_cache.SharedRedisCache", "LOCATION": QORGAU_CACHE_URL, "KEY_PREFIX": "qorgau"}}
     # Written through to the database, read from the cache: a restarted Redis loses no session.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

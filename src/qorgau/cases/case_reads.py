@@ -42,10 +42,11 @@ def reports(case: Case) -> list[Report]:
         [case.pk],
     )
     out = []
+    seen: tuple[dict[object, object], ...] = ({}, {}, {}, {})
     for row in found:
-        report, incident = r.build(row, at[0]), i.build(row, at[1])
-        incident.region, incident.district = rg.build(row, at[2]), d.build(row, at[3])
-        report.incident, report.unit = incident, u.build(row, at[4])
+        report, incident = r.build(row, at[0]), i.build(row, at[1], seen[0])
+        incident.region, incident.district = rg.build(row, at[2], seen[1]), d.build(row, at[3], seen[2])
+        report.incident, report.unit = incident, u.build(row, at[4], seen[3])
         out.append(report)
     return out
 
@@ -59,8 +60,8 @@ def incidents(case: Case) -> list[Incident]:
 
 def timeline(case: Case) -> list[CaseEvent]:
     """The events of the case and of the cases merged into it (both histories are kept), in
-    ``CaseEvent``'s order, each with its unit and report (the report without its narrative)."""
-    e, u, r = shape(CaseEvent, "e"), shape(Unit, "u"), shape(Report, "r", defer=("narrative",))
+    ``CaseEvent``'s order, each with its unit and its report's number."""
+    e, u, r = shape(CaseEvent, "e"), shape(Unit, "u"), shape(Report, "r", only=("number",))
     at = starts(e, u, r)
     found = fetch(
         f"""
@@ -74,9 +75,10 @@ def timeline(case: Case) -> list[CaseEvent]:
         [case.pk, case.pk],
     )
     out = []
+    units: dict[object, object] = {}
     for row in found:
         event = e.build(row, at[0])
-        event.unit, event.report = u.build(row, at[1]), r.build(row, at[2])
+        event.unit, event.report = u.build(row, at[1], units), r.build(row, at[2])
         out.append(event)
     return out
 

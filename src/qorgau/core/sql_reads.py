@@ -70,39 +70,49 @@ def instance(model: type[models.Model], names: Sequence[str], values: Sequence[A
 @dataclass(frozen=True)
 class Shape:
     """The concrete columns of a model under a table alias: ``select_related`` written by hand. Columns
-    left out (``defer``) are deferred on the instance, as the ORM's ``defer()`` leaves them."""
+    left out (``defer``, or all but ``only``) are deferred on the instance, as the ORM leaves them."""
 
     model: type[models.Model]
     alias: str
     columns: tuple[str, ...]
     names: tuple[str, ...]  # attnames, in the order Model.from_db takes them
-    converts: tuple[Convert, ...]
+    converts: tuple[tuple[int, Convert], ...]  # only the columns that have converters
     pk_at: int
 
     @property
     def sql(self) -> str:
         return ", ".join(f"{self.alias}.{c}" for c in self.columns)
 
-    def build(self, row: Sequence[Any], start: int) -> Any:
+    def build(self, row: Sequence[Any], start: int, seen: dict[Any, Any] | None = None) -> Any:
         """The instance whose columns begin at ``start`` of a joined row (None when its key is NULL,
-        as for the missing side of a LEFT JOIN)."""
-        values = row[start : start + len(self.names)]
-        if values[self.pk_at] is None:
+        as for the missing side of a LEFT JOIN). With ``seen``, a row already built for the same key
+        is given again (the same unit on every event of a timeline)."""
+        key = row[start + self.pk_at]
+        if key is None:
             return None
-        return self.model.from_db(connection.alias, list(self.names), [c(v) for c, v in zip(self.converts, values, strict=True)])
+        if seen is not None and key in seen:
+            return seen[key]
+        values = list(row[start : start + len(self.names)])
+        for i, convert in self.converts:
+            values[i] = convert(values[i])
+        built = self.model.from_db(connection.alias, list(self.names), values)
+        if seen is not None:
+            seen[key] = built
+        return built
 
 
 @cache
-def _shape(vendor: str, model: type[models.Model], alias: str, defer: tuple[str, ...]) -> Shape:
-    fields = [f for f in model._meta.concrete_fields if f.name not in defer]
+def _shape(vendor: str, model: type[models.Model], alias: str, defer: tuple[str, ...], only: tuple[str, ...]) -> Shape:
+    fields = [f for f in model._meta.concrete_fields if f.name not in defer and (not only or f.primary_key or f.name in only)]
+    converts = [(i, _converter(vendor, model, f.name)) for i, f in enumerate(fields)]
     return Shape(
         model, alias, tuple(f.column for f in fields), tuple(f.attname for f in fields),
-        tuple(_converter(vendor, model, f.name) for f in fields), [f.primary_key for f in fields].index(True),
+        tuple((i, c) for i, c in converts if c is not _same), [f.primary_key for f in fields].index(True),
     )
 
 
-def shape(model: type[models.Model], alias: str, *, defer: tuple[str, ...] = ()) -> Shape:
-    return _shape(connection.vendor, model, alias, defer)
+def shape(model: type[models.Model], alias: str, *, defer: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> Shape:
+    return _shape(connection.vendor, model, alias, defer, only)
 
 
 def starts(*shapes: Shape) -> list[int]:
