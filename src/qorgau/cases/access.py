@@ -22,7 +22,7 @@ from qorgau.core import clock
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import NotFound
 from qorgau.core.models import AuditAction
-from qorgau.core.sql_reads import fetch, shape, starts, when
+from qorgau.core.sql_reads import attach, fetch, shape, starts, when
 from qorgau.people.models import Person
 
 SCOPE_ORDER = {Scope.CONSENT: 0, Scope.WORKER: 1, Scope.FULL: 2}
@@ -111,12 +111,12 @@ def _case_with_grants(case_id: int) -> tuple[Case, list[Grant]] | None:
     at = starts(c, v, o, u, g, gu)
     first = found[0]
     case = c.build(first, at[0])
-    case.victim, case.offender, case.holding_unit = v.build(first, at[1]), o.build(first, at[2]), u.build(first, at[3])
+    attach(case, victim=v.build(first, at[1]), offender=o.build(first, at[2]), holding_unit=u.build(first, at[3]))
     grants = []
     for row in found:
         grant = g.build(row, at[4])
         if grant is not None:
-            grant.unit = gu.build(row, at[5])
+            attach(grant, unit=gu.build(row, at[5]))
             grants.append(grant)
     case.grants_read = grants  # read by selectors.case_workers
     return case, grants

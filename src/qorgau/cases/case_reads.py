@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from qorgau.accounts.models import Unit
 from qorgau.cases.models import Case, CaseEvent, Incident, PartyRole, Report
 from qorgau.core.models import District, Region
-from qorgau.core.sql_reads import fetch, rows, shape, starts, when
+from qorgau.core.sql_reads import attach, fetch, rows, shape, starts, when
 
 # The maps draw the boundaries; a case view never needs them.
 _NO_BOUNDARY = ("boundary_geojson",)
@@ -45,8 +45,8 @@ def reports(case: Case) -> list[Report]:
     seen: tuple[dict[object, object], ...] = ({}, {}, {}, {})
     for row in found:
         report, incident = r.build(row, at[0]), i.build(row, at[1], seen[0])
-        incident.region, incident.district = rg.build(row, at[2], seen[1]), d.build(row, at[3], seen[2])
-        report.incident, report.unit = incident, u.build(row, at[4], seen[3])
+        attach(incident, region=rg.build(row, at[2], seen[1]), district=d.build(row, at[3], seen[2]))
+        attach(report, incident=incident, unit=u.build(row, at[4], seen[3]))
         out.append(report)
     return out
 
@@ -76,9 +76,10 @@ def timeline(case: Case) -> list[CaseEvent]:
     )
     out = []
     units: dict[object, object] = {}
+    reports: dict[object, object] = {}
     for row in found:
         event = e.build(row, at[0])
-        event.unit, event.report = u.build(row, at[1], units), r.build(row, at[2])
+        attach(event, unit=u.build(row, at[1], units), report=r.build(row, at[2], reports))
         out.append(event)
     return out
 

@@ -74,6 +74,7 @@ class Shape:
 
     model: type[models.Model]
     alias: str
+    db: str  # the connection's alias, as Model.from_db records it (looked up once, not per row)
     columns: tuple[str, ...]
     names: tuple[str, ...]  # attnames, in the order Model.from_db takes them
     converts: tuple[tuple[int, Convert], ...]  # only the columns that have converters
@@ -95,24 +96,31 @@ class Shape:
         values = list(row[start : start + len(self.names)])
         for i, convert in self.converts:
             values[i] = convert(values[i])
-        built = self.model.from_db(connection.alias, list(self.names), values)
+        built = self.model.from_db(self.db, list(self.names), values)
         if seen is not None:
             seen[key] = built
         return built
 
 
 @cache
-def _shape(vendor: str, model: type[models.Model], alias: str, defer: tuple[str, ...], only: tuple[str, ...]) -> Shape:
+def _shape(vendor: str, db: str, model: type[models.Model], alias: str, defer: tuple[str, ...], only: tuple[str, ...]) -> Shape:
     fields = [f for f in model._meta.concrete_fields if f.name not in defer and (not only or f.primary_key or f.name in only)]
     converts = [(i, _converter(vendor, model, f.name)) for i, f in enumerate(fields)]
     return Shape(
-        model, alias, tuple(f.column for f in fields), tuple(f.attname for f in fields),
+        model, alias, db, tuple(f.column for f in fields), tuple(f.attname for f in fields),
         tuple((i, c) for i, c in converts if c is not _same), [f.primary_key for f in fields].index(True),
     )
 
 
 def shape(model: type[models.Model], alias: str, *, defer: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> Shape:
-    return _shape(connection.vendor, model, alias, defer, only)
+    return _shape(connection.vendor, connection.alias, model, alias, defer, only)
+
+
+def attach(instance: models.Model, **related: Any) -> None:
+    """Related rows read in the same statement, cached on the instance as ``select_related`` caches
+    them (its foreign keys already hold their ids; the descriptor's checks are skipped)."""
+    for name, value in related.items():
+        instance._meta.get_field(name).set_cached_value(instance, value)  # type: ignore[union-attr]
 
 
 def starts(*shapes: Shape) -> list[int]:
