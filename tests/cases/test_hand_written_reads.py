@@ -50,8 +50,9 @@ def _same(ours: Any, orm: Any) -> None:
         assert type(_fields(ours)[name]) is type(value), name
 
 
-def _register(actor, victim: str, serial: int, offender_serial: int = 3000, **kw) -> Case:
-    victims = [VictimInput(relationship="spouse", person=person(victim, birth=BIRTH, serial=serial, phone="+7 701 111 22 33", address="Абая 10"))]
+def _register(actor, victim: str, serial: int, offender_serial: int = 3000, markers: tuple[str, ...] = (), **kw) -> Case:
+    her = person(victim, birth=BIRTH, serial=serial, phone="+7 701 111 22 33", address="Абая 10")
+    victims = [VictimInput(relationship="spouse", person=her, markers=list(markers))]
     offender = person(f"Обидчик {offender_serial}", birth=dt.date(1986, 3, 2), sex="M", serial=offender_serial, phone="+7 702 000 00 00")
     region = {} if actor.unit.region_id == "KZ-75" else {"region": actor.unit.region_id, "district": ""}
     return report_register(actor=actor, data=report_input(victims=victims, offender=offender, **region, **kw)).cases[0]
@@ -65,7 +66,7 @@ def registry(make_user, other_unit):
     make_user(Role.OVERSIGHT, unit=oversight)
     with clock.frozen(clock.now() - timedelta(days=400)):
         a = _register(ours, "Сапарова Айгерим", 1000)  # an incident older than six months
-    a = _register(ours, "Сапарова Айгерим", 1000, child_witnesses=[person("Сапаров Нурлан", birth=dt.date(2015, 1, 2), sex="M", serial=1500)])
+    a = _register(ours, "Сапарова Айгерим", 1000, markers=("pregnant", "disabled"), child_witnesses=[person("Сапаров Нурлан", birth=dt.date(2015, 1, 2), sex="M", serial=1500)])
     b = _register(theirs, "Жумабаева Салтанат", 1100)  # his other victim, held elsewhere
     c = _register(theirs, "Сапарова Айгерим", 1000, offender_serial=3100)  # her other offender
     restricted = _register(ours, "Ким Ольга", 1200, restricted=True)
@@ -132,21 +133,31 @@ def test_the_case_rows_are_the_orms(registry):
             if o.report is not None:
                 assert e.report.number == o.report.number
 
-        assert case_reads.marker_codes(case) == sorted(case.markers.values_list("code", flat=True))
-
         from django.db.models import Count
 
+        facts = case_reads.facts(case, since)
+        assert facts.markers == sorted(case.markers.values_list("code", flat=True))
+        clusters = {case.victim.cluster_id, case.offender.cluster_id}
+        assert sorted(facts.members) == sorted(Person.objects.filter(cluster_id__in=clusters).values_list("pk", "cluster_id"))
+        orm_orders = (
+            Order.objects.filter(offender__cluster_id=case.offender.cluster_id).exclude(case_links__case__restricted=True)
+            .aggregate(n=Count("pk", distinct=True), breached=Count("pk", distinct=True, filter=Q(breaches__isnull=False)))
+        )
+        assert (facts.orders, facts.breached_orders) == (orm_orders["n"], orm_orders["breached"])
         orm_counts = case.incidents.aggregate(
             recent=Count("pk", distinct=True, filter=Q(occurred_at__gte=since)),
             total=Count("pk", distinct=True),
             reports=Count("reports", distinct=True),
             children=Count("parties__person", distinct=True, filter=Q(parties__role=PartyRole.CHILD_WITNESS)),
         )
-        counts = case_reads.counts(case, since)
+        counts = facts.counts
         assert (counts.incidents_since, counts.incidents, counts.reports, counts.child_witnesses) == tuple(orm_counts.values())
     a = registry["cases"][0]
-    counts = case_reads.counts(a, since)
+    facts = case_reads.facts(a, since)
+    counts = facts.counts
     assert (counts.incidents_since, counts.incidents, counts.reports, counts.child_witnesses) == (1, 2, 2, 1)
+    assert (facts.orders, facts.breached_orders) == (1, 1) and facts.markers == ["disabled", "pregnant"]
+    assert {cluster for _pk, cluster in facts.members} == {a.victim.cluster_id, a.offender.cluster_id}
     assert any(e.reason == "Переведено под надзор." for e in case_reads.timeline(a))
 
 

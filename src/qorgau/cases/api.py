@@ -432,14 +432,15 @@ def _case_out(case: Case, viewer: Viewer, actor: User) -> CaseOut:
         )
         for row in selectors.case_reports(case, viewer)
     ]
-    history = selectors.pair_history(case)
+    facts = selectors.case_facts(case)
+    history = selectors.pair_history(case, facts)
     return CaseOut(
         id=case.pk,
         number=case.number,
         state=CaseState(case.state),
         state_reason=_shown(reason),
         relationship=Relationship(case.relationship),
-        markers=case_reads.marker_codes(case),
+        markers=facts.markers,
         restricted=case.restricted,
         holding_unit_id=case.holding_unit_id,
         holding_unit=case.holding_unit.name,
@@ -456,7 +457,7 @@ def _case_out(case: Case, viewer: Viewer, actor: User) -> CaseOut:
             WorkerOut(unit_id=g.unit_id, unit=g.unit.name, reason=g.reason, scope=g.scope, since=g.since, until=g.until)
             for g in selectors.case_workers(case)
         ],
-        flags=selectors.case_flags(case, actor),
+        flags=selectors.case_flags(case, actor, facts),
         pair_history=PairHistoryOut(
             incidents_6_months=history.incidents_6_months,
             incidents_total=history.incidents_total,

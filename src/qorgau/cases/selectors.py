@@ -139,9 +139,15 @@ class PairHistory:
     child_witnesses: int  # distinct children who witnessed any of the case's incidents
 
 
-def pair_history(case: Case) -> PairHistory:
-    """The case's own incidents, reports and child witnesses, counted in one statement."""
-    counts = case_reads.counts(case, clock.now() - timedelta(days=183))
+def case_facts(case: Case) -> case_reads.Facts:
+    """The case's markers, counts, the pair's clusters and his orders (one statement): a case view
+    reads them once and gives them to ``pair_history`` and ``case_flags``."""
+    return case_reads.facts(case, clock.now() - timedelta(days=183))
+
+
+def pair_history(case: Case, facts: case_reads.Facts | None = None) -> PairHistory:
+    """The case's own incidents (all, and those of the last six months), reports and child witnesses."""
+    counts = (facts or case_facts(case)).counts
     return PairHistory(
         incidents_6_months=counts.incidents_since, incidents_total=counts.incidents, reports_total=counts.reports,
         child_witnesses=counts.child_witnesses,
@@ -179,16 +185,20 @@ class _PairSignals:
 
 
 def _pair_signals(
-    victim_cluster: int | None, offender_cluster: int | None, *, exclude_case: int | None, actor: User | None = None
+    victim_cluster: int | None, offender_cluster: int | None, *, exclude_case: int | None, actor: User | None = None,
+    members: list[tuple[int, int]] | None = None,
 ) -> _PairSignals:
     """Everything the pair's flags and repeat counts need, in three statements: the clusters' record
     ids, her recent incidents (with their places) and the cases of either cluster (with who is in them,
     which unit holds them and whether ``actor``'s unit may open them). The counts are taken from those
-    rows, not from a statement each."""
+    rows, not from a statement each. ``members``: the clusters' records, when the caller read them
+    already (``case_facts``)."""
     wanted = {c for c in (victim_cluster, offender_cluster) if c is not None}
     her: set[int] = set()
     his: set[int] = set()
-    for pk, cluster in pair_reads.cluster_members(wanted) if wanted else ():
+    if members is None:
+        members = pair_reads.cluster_members(wanted) if wanted else []
+    for pk, cluster in members:
         if cluster == victim_cluster:
             her.add(pk)
         if cluster == offender_cluster:
@@ -219,11 +229,16 @@ def pair_repeat_counts(victim_cluster: int | None, offender_cluster: int | None,
     return _pair_signals(victim_cluster, offender_cluster, exclude_case=exclude_case).counts
 
 
-def pair_flags(victim_cluster: int | None, offender_cluster: int | None, actor: User, *, exclude_case: int | None = None) -> list[str]:
+def pair_flags(
+    victim_cluster: int | None, offender_cluster: int | None, actor: User, *, exclude_case: int | None = None,
+    facts: case_reads.Facts | None = None,
+) -> list[str]:
     """Signals from across the registry about a victim and an offender, computed without revealing
     another case: counts of incidents (not reports), districts, other victims, and which unit holds
-    a related case the user may not open (DESIGN §5). Restricted cases never count."""
-    signals = _pair_signals(victim_cluster, offender_cluster, exclude_case=exclude_case, actor=actor)
+    a related case the user may not open (DESIGN §5). Restricted cases never count. ``facts``: the
+    clusters' records and his orders, when a case view read them already."""
+    members = facts.members if facts is not None else None
+    signals = _pair_signals(victim_cluster, offender_cluster, exclude_case=exclude_case, actor=actor, members=members)
     counts = signals.counts
     flags = []
     n = counts.her_incidents_6_months
@@ -238,7 +253,7 @@ def pair_flags(victim_cluster: int | None, offender_cluster: int | None, actor: 
     if offender_cluster:
         from qorgau.orders.selectors import order_counts_for_offender
 
-        _orders, breached = order_counts_for_offender(offender_cluster)
+        breached = facts.breached_orders if facts is not None else order_counts_for_offender(offender_cluster)[1]
         if breached:
             flags.append(ngettext("A protective order against him was breached (%(n)d order).",
                                   "Protective orders against him were breached (%(n)d orders).", breached) % {"n": breached})
@@ -256,8 +271,8 @@ def pair_flags(victim_cluster: int | None, offender_cluster: int | None, actor: 
     return flags
 
 
-def case_flags(case: Case, actor: User) -> list[str]:
-    return pair_flags(case.victim.cluster_id, case.offender.cluster_id, actor, exclude_case=case.pk)
+def case_flags(case: Case, actor: User, facts: case_reads.Facts | None = None) -> list[str]:
+    return pair_flags(case.victim.cluster_id, case.offender.cluster_id, actor, exclude_case=case.pk, facts=facts or case_facts(case))
 
 
 def pair_recent_incidents(actor: User, victim_id: int, offender_id: int, *, around: dt.datetime) -> list[Incident]:

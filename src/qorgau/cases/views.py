@@ -337,6 +337,7 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
     can_edit = _can_edit(user, viewer)
     version = {"version": case.version}
     markers = list(case.markers.all())
+    facts = selectors.case_facts(case)
     contact_version = contact["contact"].version if contact else None
     if contact and _can_edit_contact(user, viewer):
         c = contact["contact"]
@@ -354,9 +355,9 @@ def _case_context(request: HttpRequest, case: Case, viewer: Viewer, **forms: Any
         "victim_rows": _person_rows(people, "victim", case.victim.iin_status == IinStatus.UNVERIFIED),
         "offender_rows": _person_rows(people, "offender", case.offender.iin_status == IinStatus.UNVERIFIED),
         "contact": contact,
-        "history": selectors.pair_history(case),
+        "history": selectors.pair_history(case, facts),
         "can_register": user.can(Capability.REGISTER_REPORT) and not case.restricted,
-        "flags": selectors.case_flags(case, user),
+        "flags": selectors.case_flags(case, user, facts),
         "merged_from": selectors.case_merged_numbers(case),
         "contact_rows": contact_rows,
         "reports": reports,

@@ -133,6 +133,14 @@ def when(value: dt.datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def listed(expression: str) -> str:
+    """An aggregate that joins a text expression's values with commas (NULL when there are none):
+    PostgreSQL's ``string_agg`` and SQLite's ``group_concat``, the one spelling the two differ in."""
+    if connection.vendor == "postgresql":
+        return f"string_agg({expression}, ',')"
+    return f"group_concat({expression}, ',')"
+
+
 def placeholders(values: Iterable[Any]) -> str:
     """``%s, %s, …`` for an IN list (never empty: the caller skips the statement instead)."""
     n = sum(1 for _ in values)
