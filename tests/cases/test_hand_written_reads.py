@@ -106,8 +106,8 @@ def test_the_case_rows_are_the_orms(registry):
             Report.objects.filter(incident__cases=case).select_related("incident__region", "incident__district", "unit")
             .defer("incident__region__boundary_geojson", "incident__district__boundary_geojson").order_by("received_at", "id")
         )
-        reports = case_reads.reports(case)
-        assert len(reports) == len(orm_reports) > 0
+        incidents, reports = case_reads.incidents_and_reports(case)
+        assert len(reports) == len(orm_reports) > 0 and reports == case_reads.reports(case)
         for r, o in zip(reports, orm_reports, strict=True):
             for ours, orm in ((r, o), (r.incident, o.incident), (r.incident.region, o.incident.region), (r.unit, o.unit)):
                 _same(ours, orm)
@@ -116,7 +116,6 @@ def test_the_case_rows_are_the_orms(registry):
                 _same(r.incident.district, o.incident.district)
 
         orm_incidents = list(case.incidents.order_by("occurred_at", "id"))
-        incidents = case_reads.incidents(case)
         assert len(incidents) == len(orm_incidents)
         for i, o in zip(incidents, orm_incidents, strict=True):
             _same(i, o)
@@ -166,19 +165,14 @@ def test_the_pairs_signals_are_the_orms(registry):
     clusters = set(Person.objects.exclude(cluster_id=None).values_list("cluster_id", flat=True))
     assert sorted(pair_reads.cluster_members(clusters)) == sorted(Person.objects.filter(cluster_id__in=clusters).values_list("pk", "cluster_id"))
 
-    people = set(Person.objects.values_list("pk", flat=True))
-    orm_recent = (
-        Incident.objects.filter(parties__role=PartyRole.VICTIM, parties__person_id__in=people, occurred_at__gte=since)
-        .exclude(cases__restricted=True).values_list("pk", "district_id", "region_id").distinct()
-    )
-    recent = pair_reads.victim_incidents_since(people, since)
-    assert sorted(recent) == sorted(orm_recent) and recent
-    assert all(i != r.pk for r in registry["cases"][3].incidents.all() for i, _d, _r in recent)  # never the restricted case's
-
     for actor in (registry["ours"], registry["theirs"], None):
         for case in Case.objects.all():
-            her = {case.victim_id}
+            her = set(Person.objects.filter(cluster_id=case.victim.cluster_id).values_list("pk", flat=True))
             his = set(Person.objects.filter(cluster_id=case.offender.cluster_id).values_list("pk", flat=True))
+            orm_recent = (
+                Incident.objects.filter(parties__role=PartyRole.VICTIM, parties__person_id__in=her, occurred_at__gte=since)
+                .exclude(cases__restricted=True).values_list("pk", "district_id", "region_id").distinct()
+            )
             held = live_grants(actor) if actor is not None else Grant.objects.none()
             visible = Value(False) if held.query.is_empty() else Exists(held.filter(case=OuterRef("pk")))
             orm = (
@@ -188,9 +182,19 @@ def test_the_pairs_signals_are_the_orms(registry):
                              "holding_unit__name_ru", "holding_unit__name_kk", "holding_unit__name_en", "visible")
             )
             unit = granting_unit(actor) if actor is not None else None
-            ours = pair_reads.cases_of_people(her, his, exclude_case=case.pk, unit=unit, at=clock.now())
-            assert sorted(ours) == sorted(orm)
-            assert all(type(row[8]) is bool for row in ours)
+            ours = pair_reads.signals(her, his, since=since, exclude_case=case.pk, unit=unit, at=clock.now())
+            assert ours.her_incidents == len(orm_recent)
+            assert ours.her_places == len({district or region for _pk, district, region in orm_recent})
+            assert sorted(ours.related) == sorted(orm)
+            assert all(type(row[8]) is bool for row in ours.related)
+            alone = pair_reads.signals(set(), his, since=since, exclude_case=case.pk, unit=unit, at=clock.now())
+            assert (alone.her_incidents, alone.her_places) == (0, 0)
+            assert sorted(alone.related) == sorted(orm.filter(offender_id__in=his).exclude(victim_id__in=her).union(orm.filter(offender_id__in=his)))
+    a = registry["cases"][0]
+    her = set(Person.objects.filter(cluster_id=a.victim.cluster_id).values_list("pk", flat=True))  # a record a report
+    signals = pair_reads.signals(her, set(), since=since, exclude_case=a.pk, unit=None, at=clock.now())
+    # Her two recent incidents (cases a and c; case a's first is older), in two places.
+    assert (signals.her_incidents, signals.her_places) == (2, 2)
 
 
 def test_the_offenders_order_counts_are_the_orms(registry):
@@ -216,3 +220,4 @@ def test_the_audit_row_written_by_hand_is_the_row_the_sealer_reads(registry):
     assert (stored.actor_id, stored.actor_unit_id, stored.action, stored.target_id, stored.count) == (registry["ours"].pk, unit.pk, "read", "42", 3)
     assert stored.at >= before and stored.at.tzinfo is not None and stored.chain_pos is None
     assert "Сапарова" not in stored.term_hash
+

@@ -418,6 +418,7 @@ def _event(e: CaseEvent, viewer: Viewer) -> EventOut:
 def _case_out(case: Case, viewer: Viewer, actor: User) -> CaseOut:
     people = selectors.case_people(case, viewer)
     reason = mask(viewer, {"reason": case.state_reason}, NOTE_POLICY)["reason"]
+    incidents, read = case_reads.incidents_and_reports(case)
     reports = [
         ReportOut(
             id=row["report"].pk,
@@ -430,7 +431,7 @@ def _case_out(case: Case, viewer: Viewer, actor: User) -> CaseOut:
             masked=["narrative"] if row["narrative"] is MASKED else [],
             removed=["narrative"] if row["narrative"] is REMOVED else [],
         )
-        for row in selectors.case_reports(case, viewer)
+        for row in selectors.case_reports(case, viewer, read)
     ]
     facts = selectors.case_facts(case)
     history = selectors.pair_history(case, facts)
@@ -451,7 +452,7 @@ def _case_out(case: Case, viewer: Viewer, actor: User) -> CaseOut:
         offender=_person(people, "offender", case.offender_id),
         child_witnesses=history.child_witnesses,
         reports=reports,
-        incidents=[_incident(i, viewer) for i in case_reads.incidents(case)],
+        incidents=[_incident(i, viewer) for i in incidents],
         timeline=[_event(e, viewer) for e in selectors.case_timeline(case)],
         workers=[
             WorkerOut(unit_id=g.unit_id, unit=g.unit.name, reason=g.reason, scope=g.scope, since=g.since, until=g.until)

@@ -19,43 +19,44 @@ from qorgau.core.sql_reads import attach, fetch, listed, rows, shape, starts, wh
 _NO_BOUNDARY = ("boundary_geojson",)
 
 
-def reports(case: Case) -> list[Report]:
-    """The reports of the case's incidents, oldest first, each with its incident (and the incident's
-    region and district) and its unit."""
-    r, i, rg, d, u = (
-        shape(Report, "r"), shape(Incident, "i"), shape(Region, "rg", defer=_NO_BOUNDARY),
+def incidents_and_reports(case: Case) -> tuple[list[Incident], list[Report]]:
+    """The case's incidents in the order they happened, and their reports, oldest first, each with
+    its incident (with the incident's region and district) and its unit: one statement for both."""
+    i, r, rg, d, u = (
+        shape(Incident, "i"), shape(Report, "r"), shape(Region, "rg", defer=_NO_BOUNDARY),
         shape(District, "d", defer=_NO_BOUNDARY), shape(Unit, "u"),
     )
-    at = starts(r, i, rg, d, u)
+    at = starts(i, r, rg, d, u)
     found = fetch(
         f"""
-        SELECT {r.sql}, {i.sql}, {rg.sql}, {d.sql}, {u.sql}
+        SELECT {i.sql}, {r.sql}, {rg.sql}, {d.sql}, {u.sql}
         FROM cases_case_incidents ci
           JOIN cases_incident i ON i.id = ci.incident_id
-          JOIN cases_report r ON r.incident_id = i.id
+          LEFT JOIN cases_report r ON r.incident_id = i.id
           JOIN core_region rg ON rg.iso = i.region_id
           LEFT JOIN core_district d ON d.kato = i.district_id
-          JOIN accounts_unit u ON u.id = r.unit_id
+          LEFT JOIN accounts_unit u ON u.id = r.unit_id
         WHERE ci.case_id = %s
         ORDER BY r.received_at, r.id
         """,  # noqa: S608 - column lists of the models only
         [case.pk],
     )
-    out = []
-    seen: tuple[dict[object, object], ...] = ({}, {}, {}, {})
+    incidents: dict[object, Incident] = {}
+    reports = []
+    seen: tuple[dict[object, object], ...] = ({}, {}, {})
     for row in found:
-        report, incident = r.build(row, at[0]), i.build(row, at[1], seen[0])
-        attach(incident, region=rg.build(row, at[2], seen[1]), district=d.build(row, at[3], seen[2]))
-        attach(report, incident=incident, unit=u.build(row, at[4], seen[3]))
-        out.append(report)
-    return out
+        incident = i.build(row, at[0], incidents)
+        attach(incident, region=rg.build(row, at[2], seen[0]), district=d.build(row, at[3], seen[1]))
+        report = r.build(row, at[1])
+        if report is not None:  # an incident without a report (none is made so, but one is not lost)
+            attach(report, incident=incident, unit=u.build(row, at[4], seen[2]))
+            reports.append(report)
+    return sorted(incidents.values(), key=lambda x: (x.occurred_at, x.pk)), reports
 
 
-def incidents(case: Case) -> list[Incident]:
-    """The case's incidents in the order they happened."""
-    i = shape(Incident, "i")
-    sql = f"SELECT {i.sql} FROM cases_case_incidents ci JOIN cases_incident i ON i.id = ci.incident_id WHERE ci.case_id = %s ORDER BY i.occurred_at, i.id"  # noqa: S608 - column list only
-    return [i.build(row, 0) for row in fetch(sql, [case.pk])]
+def reports(case: Case) -> list[Report]:
+    """The reports of the case's incidents, oldest first (``incidents_and_reports``)."""
+    return incidents_and_reports(case)[1]
 
 
 def timeline(case: Case) -> list[CaseEvent]:

@@ -19,7 +19,7 @@ from qorgau.accounts.roles import AGGREGATE_ONLY_ROLES, Role
 from qorgau.cases import case_reads, pair_reads
 from qorgau.cases.access import cases_visible_to, granting_unit, working_grants
 from qorgau.cases.clusters import cases_of_clusters
-from qorgau.cases.models import Case, CaseEvent, Grant, Incident
+from qorgau.cases.models import Case, CaseEvent, Grant, Incident, Report
 from qorgau.cases.presence import absent
 from qorgau.cases.removed import kept_or_removed
 from qorgau.core import clock
@@ -70,11 +70,13 @@ def case_people(case: Case, viewer: Viewer) -> dict[str, Any]:
     return mask(viewer, values, CASE_POLICY)
 
 
-def case_reports(case: Case, viewer: Viewer) -> list[dict[str, Any]]:
+def case_reports(case: Case, viewer: Viewer, reports: list[Report] | None = None) -> list[dict[str, Any]]:
+    """The case's reports with their narratives as ``viewer`` may see them; ``reports``: the case's
+    reports when the caller read them already (``case_reads.incidents_and_reports``)."""
     rows = []
     # Where each incident happened is on the page: its region and district come in the same statement
     # (without their boundaries, which only the maps draw).
-    for r in case_reads.reports(case):
+    for r in case_reads.reports(case) if reports is None else reports:
         narrative = kept_or_removed(r.narrative, r.personal_removed_at)
         rows.append({"report": r, "incident": r.incident, **mask(viewer, {"narrative": narrative}, REPORT_POLICY)})
     return rows
@@ -188,11 +190,11 @@ def _pair_signals(
     victim_cluster: int | None, offender_cluster: int | None, *, exclude_case: int | None, actor: User | None = None,
     members: list[tuple[int, int]] | None = None,
 ) -> _PairSignals:
-    """Everything the pair's flags and repeat counts need, in three statements: the clusters' record
-    ids, her recent incidents (with their places) and the cases of either cluster (with who is in them,
-    which unit holds them and whether ``actor``'s unit may open them). The counts are taken from those
-    rows, not from a statement each. ``members``: the clusters' records, when the caller read them
-    already (``case_facts``)."""
+    """Everything the pair's flags and repeat counts need, in two statements: the clusters' record ids
+    (none when the caller read them already, ``members`` from ``case_facts``), then her recent
+    incidents counted with their places and the cases of either cluster (with who is in them, which
+    unit holds them and whether ``actor``'s unit may open them). The other counts are taken from
+    those rows, not from a statement each."""
     wanted = {c for c in (victim_cluster, offender_cluster) if c is not None}
     her: set[int] = set()
     his: set[int] = set()
@@ -203,25 +205,22 @@ def _pair_signals(
             her.add(pk)
         if cluster == offender_cluster:
             his.add(pk)
-    recent: dict[int, int | str] = {}
-    if her:
-        rows = pair_reads.victim_incidents_since(her, clock.now() - timedelta(days=183))
-        recent = {pk: district or region for pk, district, region in rows}
+    her_incidents = her_places = 0
     related: list[_Related] = []
     if her or his:
-        # Which of them the user may open: asked of those few cases only, never of the user's whole
-        # caseload, which for a regional unit is tens of thousands of cases.
+        # Which of the related cases the user may open: asked of those few cases only, never of the
+        # user's whole caseload, which for a regional unit is tens of thousands of cases.
         unit = granting_unit(actor) if actor is not None else None
+        now = clock.now()
+        found = pair_reads.signals(her, his, since=now - timedelta(days=183), exclude_case=exclude_case, unit=unit, at=now)
+        her_incidents, her_places = found.her_incidents, found.her_places
         related = [
-            _Related(pk, v, o, vc, oc, (ru, kk, en), visible)
-            for pk, v, o, vc, oc, ru, kk, en, visible in pair_reads.cases_of_people(
-                her, his, exclude_case=exclude_case, unit=unit, at=clock.now()
-            )
+            _Related(pk, v, o, vc, oc, (ru, kk, en), visible) for pk, v, o, vc, oc, ru, kk, en, visible in found.related
         ]
     # Distinct clusters, as SQL's DISTINCT counts them (a record without a cluster counts once).
     victims = {r.victim_cluster for r in related if r.offender_id in his and r.victim_id not in her} if offender_cluster else set()
     offenders = {r.offender_cluster for r in related if r.victim_id in her and r.offender_id not in his} if victim_cluster else set()
-    counts = RepeatCounts(len(recent), len(set(recent.values())), len(victims), len(offenders))
+    counts = RepeatCounts(her_incidents, her_places, len(victims), len(offenders))
     return _PairSignals(counts, related)
 
 
