@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from qorgau.accounts.models import Unit
 from qorgau.cases.models import Case, CaseEvent, Incident, PartyRole, Report
 from qorgau.core.models import District, Region
-from qorgau.core.sql_reads import attach, fetch, listed, rows, shape, starts, when
+from qorgau.core.sql_reads import attach, fetch, listed, shape, starts, when
 
 # The maps draw the boundaries; a case view never needs them.
 _NO_BOUNDARY = ("boundary_geojson",)
@@ -134,7 +134,7 @@ def facts(case: Case, since: dt.datetime) -> Facts:
         ) o
     """  # noqa: S608 - the aggregate's name only
     params = [case.pk, victim, offender, when(since), PartyRole.CHILD_WITNESS.value, case.pk, offender, True]
-    ((recent, total, n_reports, children, markers, members, orders, breached),) = rows(sql, params, [None] * 8)
+    ((recent, total, n_reports, children, markers, members, orders, breached),) = fetch(sql, params)
     pairs = [m.split(":") for m in members.split(",")] if members else []
     return Facts(
         markers=sorted(markers.split(",")) if markers else [],

@@ -13,13 +13,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from qorgau.cases.models import PartyRole
-from qorgau.core.sql_reads import placeholders, rows, when
+from qorgau.core.sql_reads import fetch, placeholders, when
 
 
 def cluster_members(clusters: set[int]) -> list[tuple[int, int]]:
     """(person id, cluster id) of every record of the given clusters."""
     sql = f"SELECT id, cluster_id FROM people_person WHERE cluster_id IN ({placeholders(clusters)})"  # noqa: S608 - placeholders only
-    return [(pk, cluster) for pk, cluster in rows(sql, sorted(clusters), [None, None])]
+    return [(pk, cluster) for pk, cluster in fetch(sql, sorted(clusters))]
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def signals(
     params: list[object] = [when(since), PartyRole.VICTIM.value, *sorted(her), True, unit, when(at), when(at), False, *sorted(her), *sorted(his)]
     if exclude_case is not None:
         params.append(exclude_case)
-    found = rows(sql, params, [None] * 11)
+    found = fetch(sql, params)
     first = found[0]
     related = [(*row[2:10], bool(row[10])) for row in found if row[2] is not None]
     return Signals(int(first[0]), int(first[1]), related)

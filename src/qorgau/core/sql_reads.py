@@ -43,28 +43,12 @@ def _converter(vendor: str, model: type[models.Model], name: str) -> Convert:
     return convert
 
 
-def column(model: type[models.Model], name: str) -> Convert:
-    """How a value of ``model.name`` read by hand becomes what the ORM would have returned."""
-    return _converter(connection.vendor, model, name)
-
-
-def rows(sql: str, params: Sequence[Any], columns: Sequence[Convert | None]) -> list[tuple[Any, ...]]:
-    """The statement's rows, each value through its column's converter (None: a count or a flag the
-    database gives as it is; a flag is made ``bool`` because SQLite gives 0 or 1)."""
-    converts = [c or _same for c in columns]
-    return [tuple(conv(v) for conv, v in zip(converts, row, strict=True)) for row in fetch(sql, params)]
-
-
 def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """The statement's rows as the database gives them (to be converted by ``Shape.build``)."""
+    """The statement's rows as the database gives them: counts and ids as they are, a model's columns
+    to be converted by ``Shape.build`` (a flag is 0 or 1 on SQLite: the caller makes it ``bool``)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-def instance(model: type[models.Model], names: Sequence[str], values: Sequence[Any]) -> Any:
-    """A model instance from converted values, as the ORM builds one (``Model.from_db``)."""
-    return model.from_db(connection.alias, list(names), list(values))
 
 
 @dataclass(frozen=True)

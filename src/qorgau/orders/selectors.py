@@ -24,7 +24,7 @@ from qorgau.core import clock
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import NotFound
 from qorgau.core.models import AuditAction
-from qorgau.core.sql_reads import rows
+from qorgau.core.sql_reads import fetch
 from qorgau.orders.models import (
     COURT_KINDS,
     UPCOMING_HEARING,
@@ -103,7 +103,7 @@ def order_counts_for_offender(offender_cluster_id: int | None) -> tuple[int, int
           WHERE l.order_id = o.id AND c.restricted = %s
         )
     """
-    ((orders, breached),) = rows(sql, [offender_cluster_id, True], [None, None])
+    ((orders, breached),) = fetch(sql, [offender_cluster_id, True])
     return int(orders), int(breached)
 
 def visible_people(actor: User, people: list[Person]) -> set[int]:
