@@ -34,6 +34,12 @@ def in_force(at: dt.datetime, prefix: str = "") -> Q:
     return Q(**{f"{prefix}since__lte": at}) & (Q(**{f"{prefix}until__isnull": True}) | Q(**{f"{prefix}until__gt": at}))
 
 
+def in_force_sql(alias: str) -> str:
+    """``in_force`` for a hand-written statement (ADR 0018): the grant ``alias`` is in force at the
+    time given twice as parameters."""
+    return f"{alias}.since <= %s AND ({alias}.until IS NULL OR {alias}.until > %s)"
+
+
 def grants_in_force() -> QuerySet[Grant]:
     return Grant.objects.filter(in_force(clock.now()))
 
@@ -99,7 +105,7 @@ def _case_with_grants(case_id: int) -> tuple[Case, list[Grant]] | None:
           JOIN people_person v ON v.id = c.victim_id
           JOIN people_person o ON o.id = c.offender_id
           JOIN accounts_unit u ON u.id = c.holding_unit_id
-          LEFT JOIN cases_grant g ON g.case_id = c.id AND g.since <= %s AND (g.until IS NULL OR g.until > %s)
+          LEFT JOIN cases_grant g ON g.case_id = c.id AND {in_force_sql("g")}
           LEFT JOIN accounts_unit gu ON gu.id = g.unit_id
         WHERE c.id = %s
         ORDER BY g.since, g.id

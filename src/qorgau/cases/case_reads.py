@@ -14,6 +14,7 @@ from qorgau.accounts.models import Unit
 from qorgau.cases.models import Case, CaseEvent, Incident, PartyRole, Report
 from qorgau.core.models import District, Region
 from qorgau.core.sql_reads import attach, fetch, listed, shape, starts, when
+from qorgau.orders.offender_counts import OFFENDER_ORDERS_SQL
 
 # The maps draw the boundaries; a case view never needs them.
 _NO_BOUNDARY = ("boundary_geojson",)
@@ -124,15 +125,8 @@ def facts(case: Case, since: dt.datetime) -> Facts:
             LEFT JOIN cases_report r ON r.incident_id = i.id
             LEFT JOIN cases_party p ON p.incident_id = i.id AND p.role = %s
           WHERE ci.case_id = %s
-        ) k, (
-          SELECT COUNT(o.id) AS orders,
-                 COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM orders_breach b WHERE b.order_id = o.id) THEN 1 ELSE 0 END), 0) AS breached
-          FROM orders_order o JOIN people_person op ON op.id = o.offender_id
-          WHERE op.cluster_id = %s AND NOT EXISTS (
-            SELECT 1 FROM orders_ordercase l JOIN cases_case rc ON rc.id = l.case_id WHERE l.order_id = o.id AND rc.restricted = %s
-          )
-        ) o
-    """  # noqa: S608 - the aggregate's name only
+        ) k, ({OFFENDER_ORDERS_SQL}) o
+    """  # noqa: S608 - the aggregate's name and a constant statement only
     params = [case.pk, victim, offender, when(since), PartyRole.CHILD_WITNESS.value, case.pk, offender, True]
     ((recent, total, n_reports, children, markers, members, orders, breached),) = fetch(sql, params)
     pairs = [m.split(":") for m in members.split(",")] if members else []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from qorgau.cases.access import in_force_sql
 from qorgau.cases.models import PartyRole
 from qorgau.core.sql_reads import fetch, placeholders, when
 
@@ -60,7 +61,7 @@ def signals(
                  u.name_ru, u.name_kk, u.name_en,
                  EXISTS (
                    SELECT 1 FROM cases_grant g
-                   WHERE g.case_id = c.id AND g.unit_id = %s AND g.since <= %s AND (g.until IS NULL OR g.until > %s)
+                   WHERE g.case_id = c.id AND g.unit_id = %s AND {in_force_sql("g")}
                  ) AS visible
           FROM cases_case c
             JOIN people_person v ON v.id = c.victim_id

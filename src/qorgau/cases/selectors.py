@@ -30,6 +30,9 @@ from qorgau.people.models import Person, SafeContact
 from qorgau.people.registry import match
 from qorgau.people.services import iin_candidates
 
+# "Her incidents in the last 6 months": the window of the flags, the pair's history and the risk pre-fill.
+RECENT = timedelta(days=183)
+
 S, P = Sensitivity, Subject
 CASE_POLICY: dict[str, FieldRule] = {
     "victim_name": FieldRule(S.IDENTITY, P.VICTIM),
@@ -144,7 +147,7 @@ class PairHistory:
 def case_facts(case: Case) -> case_reads.Facts:
     """The case's markers, counts, the pair's clusters and his orders (one statement): a case view
     reads them once and gives them to ``pair_history`` and ``case_flags``."""
-    return case_reads.facts(case, clock.now() - timedelta(days=183))
+    return case_reads.facts(case, clock.now() - RECENT)
 
 
 def pair_history(case: Case, facts: case_reads.Facts | None = None) -> PairHistory:
@@ -212,7 +215,7 @@ def _pair_signals(
         # user's whole caseload, which for a regional unit is tens of thousands of cases.
         unit = granting_unit(actor) if actor is not None else None
         now = clock.now()
-        found = pair_reads.signals(her, his, since=now - timedelta(days=183), exclude_case=exclude_case, unit=unit, at=now)
+        found = pair_reads.signals(her, his, since=now - RECENT, exclude_case=exclude_case, unit=unit, at=now)
         her_incidents, her_places = found.her_incidents, found.her_places
         related = [
             _Related(pk, v, o, vc, oc, (ru, kk, en), visible) for pk, v, o, vc, oc, ru, kk, en, visible in found.related

@@ -36,6 +36,7 @@ from qorgau.orders.models import (
     OrderCase,
     SpecialisedCourt,
 )
+from qorgau.orders.offender_counts import OFFENDER_ORDERS_SQL
 from qorgau.people.models import Person
 
 S, P = Sensitivity, Subject
@@ -93,17 +94,8 @@ def order_counts_for_offender(offender_cluster_id: int | None) -> tuple[int, int
     risk pre-fill, never with names or dates."""
     if offender_cluster_id is None:
         return 0, 0
-    # Restricted cases appear in no flag outside oversight (DESIGN §10): their orders are not counted.
-    # Asked on every case view, so written by hand (core.sql_reads, ADR 0018).
-    sql = """
-        SELECT COUNT(o.id), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM orders_breach b WHERE b.order_id = o.id) THEN 1 ELSE 0 END), 0)
-        FROM orders_order o JOIN people_person p ON p.id = o.offender_id
-        WHERE p.cluster_id = %s AND NOT EXISTS (
-          SELECT 1 FROM orders_ordercase l JOIN cases_case c ON c.id = l.case_id
-          WHERE l.order_id = o.id AND c.restricted = %s
-        )
-    """
-    ((orders, breached),) = fetch(sql, [offender_cluster_id, True])
+    # Restricted cases' orders are not counted (DESIGN §10; the statement says how).
+    ((orders, breached),) = fetch(OFFENDER_ORDERS_SQL, [offender_cluster_id, True])
     return int(orders), int(breached)
 
 def visible_people(actor: User, people: list[Person]) -> set[int]:
