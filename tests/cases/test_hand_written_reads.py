@@ -45,6 +45,7 @@ def _fields(obj: Any) -> dict[str, Any]:
 
 def _same(ours: Any, orm: Any) -> None:
     assert type(ours) is type(orm)
+    assert (ours._state.adding, ours._state.db) == (False, orm._state.db)  # a row read, as from_db marks it
     assert _fields(ours) == _fields(orm)
     for name, value in _fields(orm).items():  # aware times, bools and dates, not their text
         assert type(_fields(ours)[name]) is type(value), name
@@ -221,3 +222,64 @@ def test_the_audit_row_written_by_hand_is_the_row_the_sealer_reads(registry):
     assert stored.at >= before and stored.at.tzinfo is not None and stored.chain_pos is None
     assert "Сапарова" not in stored.term_hash
 
+
+
+def test_the_case_detail_serialised_once_is_the_json_ninja_writes(registry):
+    """``core.api_json``: the API's case detail is the same JSON ninja's own pass would give."""
+    import json
+
+    from django.test import Client
+    from ninja.responses import NinjaJSONEncoder
+
+    from qorgau.cases.access import case_get_for
+    from qorgau.cases.api import _case_out
+    from tests.conftest import sign_in
+
+    client = sign_in(Client(), registry["ours"])
+    case = registry["cases"][0]
+    response = client.get(f"/api/v1/cases/{case.pk}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    got = response.json()
+    read, viewer = case_get_for(registry["ours"], case.pk)
+    built = _case_out(read, viewer, registry["ours"])
+    assert got == json.loads(json.dumps(built.model_dump(), cls=NinjaJSONEncoder))
+    assert got["timeline"] and got["reports"] and got["workers"]  # times in every nested kind
+    assert got["victim"]["full_name"] == "Сапарова Айгерим"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 27, 10, 0, 5, 123456, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 27, 10, 0, 5, 999, tzinfo=dt.timezone(dt.timedelta(hours=5))),
+    ],
+)
+def test_a_time_is_written_as_djangos_encoder_writes_it(value):
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from qorgau.core.api_json import ninja_time
+
+    assert ninja_time(value) == json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def test_a_model_that_something_listens_to_is_made_by_from_db():
+    """``Shape.made`` skips ``Model.__init__``; where a receiver of ``post_init`` would miss that, the
+    shape falls back to ``Model.from_db``."""
+    from django.db.models.signals import post_init
+
+    from qorgau.core import sql_reads
+
+    def heard(sender: Any, **kw: Any) -> None:
+        return None
+
+    assert sql_reads._plain(Unit)
+    post_init.connect(heard, sender=Unit)
+    try:
+        assert not sql_reads._plain(Unit)
+    finally:
+        post_init.disconnect(heard, sender=Unit)
+    assert sql_reads._plain(Unit)

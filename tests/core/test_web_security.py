@@ -428,6 +428,15 @@ def test_with_a_shared_cache_the_counters_live_in_redis_as_keyed_hashes_shared_b
     _another_process_refuses(user)
 
 
+def test_the_counting_script_is_loaded_again_when_redis_has_lost_it(make_user, db_limits, shared_cache, at_t0):
+    """The counters are one Lua script (accounts.rate_counters); a restarted Redis has forgotten it."""
+    db_limits.QORGAU_API_RATE_PER_MINUTE = 2
+    client = sign_in(Client(), make_user(Role.POLICE_INSPECTOR, language="en"))
+    assert client.get("/api/v1/me").status_code == 200
+    redis.Redis.from_url(django_settings.QORGAU_CACHE_URL).script_flush()
+    assert [client.get("/api/v1/me").status_code for _ in range(2)] == [200, 429]
+
+
 def test_limits_set_to_zero_count_nothing(make_user, db_limits, at_t0):
     client = sign_in(Client(), make_user(Role.POLICE_INSPECTOR, language="en"))
     assert {client.get("/api/v1/me").status_code for _ in range(5)} == {200}

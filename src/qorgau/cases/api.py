@@ -13,7 +13,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import AfterValidator, AwareDatetime, BaseModel
@@ -26,6 +26,7 @@ from qorgau.cases import case_reads, selectors, services
 from qorgau.cases.access import case_get_for, scope_for
 from qorgau.cases.models import Case, CaseEvent, CaseState, Channel, Incident, Relationship
 from qorgau.cases.removed import REMOVED
+from qorgau.core.api_json import Instant, json_response
 from qorgau.core.audit import audit_record
 from qorgau.core.errors import Conflict, Forbidden, Invalid
 from qorgau.core.models import AuditAction
@@ -210,7 +211,7 @@ class PersonOut(Built):
 
 class IncidentOut(Built):
     id: int
-    occurred_at: dt.datetime
+    occurred_at: Instant
     region_iso: str
     district_kato: str | None
     locality: str | None  # null for a viewer who may not see her address (the place may be her home)
@@ -223,7 +224,7 @@ class ReportOut(Built):
     id: int
     number: str
     channel: Channel
-    received_at: dt.datetime
+    received_at: Instant
     unit: str
     incident_id: int
     narrative: str | None
@@ -232,7 +233,7 @@ class ReportOut(Built):
 
 
 class EventOut(Built):
-    at: dt.datetime
+    at: Instant
     kind: str
     unit: str | None
     report_number: str | None
@@ -247,8 +248,8 @@ class WorkerOut(Built):
     unit: str
     reason: str
     scope: str
-    since: dt.datetime
-    until: dt.datetime | None
+    since: Instant
+    until: Instant | None
 
 
 class PairHistoryOut(Built):
@@ -267,8 +268,8 @@ class CaseOut(Built):
     restricted: bool
     holding_unit_id: int
     holding_unit: str
-    opened_at: dt.datetime
-    closed_at: dt.datetime | None
+    opened_at: Instant
+    closed_at: Instant | None
     version: int
     victim: PersonOut
     offender: PersonOut
@@ -280,7 +281,7 @@ class CaseOut(Built):
     flags: list[str]
     pair_history: PairHistoryOut
     masked: list[str]
-    personal_removed_at: dt.datetime | None = Field(
+    personal_removed_at: Instant | None = Field(
         None, description="When the retention policy removed the case's personal fields (docs/retention.md)."
     )
 
@@ -603,10 +604,10 @@ def case_list(request: HttpRequest) -> list[CaseSummaryOut]:
 
 
 @router.get("/cases/{case_id}", response={200: CaseOut, **errors(401, 403, 404, 422)}, auth=STAFF_AUTH)
-def case_detail(request: HttpRequest, case_id: CaseId) -> CaseOut:
+def case_detail(request: HttpRequest, case_id: CaseId) -> HttpResponse:
     user = _case_reader(request)
     case, viewer = case_get_for(user, case_id, request=request)
-    return _case_out(case, viewer, user)
+    return json_response(_case_out(case, viewer, user))
 
 
 @router.post(
