@@ -20,6 +20,7 @@ from qorgau.cases.access import case_get_for, held_by_unit
 from qorgau.cases.models import Case, CaseState
 from qorgau.core import clock
 from qorgau.core.errors import NotFound
+from qorgau.risk import panel_reads
 from qorgau.risk.models import (
     Assessment,
     AssessmentStatus,
@@ -82,8 +83,9 @@ def _first_incident_after(case: Case, at: dt.datetime) -> dt.datetime | None:
 
 
 def case_risk_panel(case: Case) -> RiskPanel:
-    risk = CaseRisk.objects.filter(case=case).select_related("assessment__version__instrument").first()
-    assessments = list(Assessment.objects.filter(case=case).select_related("version__instrument", "assessed_by", "unit"))
+    """The panel of a case view; its rows read by hand (``risk.panel_reads``), the rules here."""
+    risk = panel_reads.case_risk(case)
+    assessments = panel_reads.assessments(case)
     signed = [a for a in assessments if a.status == AssessmentStatus.SIGNED]
     drafts = [a for a in assessments if a.status == AssessmentStatus.DRAFT]
     actuarial = next((a for a in sorted(signed, key=lambda a: a.signed_at or a.created_at, reverse=True)
@@ -94,12 +96,12 @@ def case_risk_panel(case: Case) -> RiskPanel:
         return RiskPanel(None, case.opened_at, False, True, signed=signed, drafts=drafts, actuarial=actuarial)
     forced = _first_incident_after(case, risk.assessed_at)
     due = min(risk.due_at, forced) if forced else risk.due_at
-    records = {r.measure: r for r in MeasureRecord.objects.filter(assessment=risk.assessment).select_related("by")}
+    records = {r.measure: r for r in panel_reads.measure_records(risk.assessment_id)}
     return RiskPanel(
         risk, due, forced is not None, due <= now,
         measures=[MeasureRow(m, records.get(m.value)) for m in measures_required(risk.level)],
         signed=signed, drafts=drafts, actuarial=actuarial,
-        changes=list(LevelChange.objects.filter(assessment__case=case).select_related("by").order_by("-at")),
+        changes=panel_reads.level_changes(case),
     )
 
 
