@@ -138,11 +138,12 @@ class ReferralRow:
 def case_referrals(case: Case) -> list[ReferralRow]:
     """The referrals on a case with her live consent or the override that opened each, for the case
     page's partial (``protocols/_case_referrals.html``). Call only after ``case_get_for``."""
+    from qorgau.protocols import referral_reads
     from qorgau.protocols.models import Consent, ReferralOverride
 
     if absent(case, REFERRALS):
         return []
-    tasks = list(referrals_of(case).order_by("-created_at", "-id"))
+    tasks = referral_reads.referral_tasks(case)  # referrals_of(case), read by hand
     consents = {c.task_id: c for c in Consent.objects.filter(case=case, withdrawn_at__isnull=True)}
     overrides = {o.task_id: o for o in ReferralOverride.objects.filter(case=case)}
     return [ReferralRow(task=t, consent=consents.get(t.pk), override=overrides.get(t.pk)) for t in tasks]
