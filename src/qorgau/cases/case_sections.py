@@ -1,12 +1,14 @@
 """The case page's optional sections, probed for rows in one statement before the page reads them
-(``cases.presence``): each entry is the section's own queryset, the one its selector reads."""
+(``cases.presence``): each entry is the section's own queryset, the one its selector reads. The
+probe's statement is compiled from ``sections`` once per process (``presence.probe_compiled``), so a
+section's queryset may use the case's id, its victim's id and the clock, and nothing else of the case."""
 
 from __future__ import annotations
 
 from qorgau.cases import selectors
 from qorgau.cases.attachments import ATTACHMENTS, attachments_of
 from qorgau.cases.models import Case
-from qorgau.cases.presence import probe
+from qorgau.cases.presence import Sections, probe_compiled
 from qorgau.monitoring.selectors import ASSIGNMENTS, ZONES, assignments_of, zones_of
 from qorgau.orders.selectors import UPCOMING_HEARINGS, upcoming_hearings_of
 from qorgau.programmes.selectors import ENROLMENTS, enrolments_of
@@ -17,9 +19,9 @@ from qorgau.support.selectors import REFERRALS as SUPPORT_REFERRALS
 from qorgau.support.selectors import referrals_of as support_referrals_of
 
 
-def probe_case_page(case: Case) -> frozenset[str]:
-    """Record on ``case`` which optional sections of its page have no rows; returns them."""
-    return probe(case, {
+def sections(case: Case) -> Sections:
+    """Each optional section of the case page and the queryset its selector reads."""
+    return {
         selectors.SAFE_CONTACT: selectors.safe_contact_of(case),
         selectors.MERGED: selectors.merged_of(case),
         ATTACHMENTS: attachments_of(case),
@@ -31,4 +33,9 @@ def probe_case_page(case: Case) -> frozenset[str]:
         ENROLMENTS: enrolments_of(case),
         ASSIGNMENTS: assignments_of(case),
         ZONES: zones_of(case),
-    })
+    }
+
+
+def probe_case_page(case: Case) -> frozenset[str]:
+    """Record on ``case`` which optional sections of its page have no rows; returns them."""
+    return probe_compiled(case, sections)
