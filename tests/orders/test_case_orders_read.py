@@ -4,8 +4,6 @@ breaches, protected persons and linked cases — on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.db.models import Count
 
@@ -16,6 +14,7 @@ from qorgau.core import clock
 from qorgau.orders import services
 from qorgau.orders.models import Order, OrderCase
 from qorgau.orders.selectors import case_orders
+from tests.hand_reads import fields
 from tests.orders.support import make_cases, police_input
 
 pytestmark = pytest.mark.django_db
@@ -29,10 +28,6 @@ def _orm(case: Case) -> list[Order]:
         protected_count=Count("protected_rows", distinct=True),
         linked_count=Count("case_links", distinct=True),
     ).order_by("-starts_at", "-id"))
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
 
 
 def test_the_case_orders_are_the_orms(make_user):
@@ -50,9 +45,9 @@ def test_the_case_orders_are_the_orms(make_user):
         ours, orm = case_orders(case), _orm(case)
         assert [o.pk for o in ours] == [o.pk for o in orm]
         for a, b in zip(ours, orm, strict=True):
-            assert _fields(a) == _fields(b)
+            assert fields(a) == fields(b)
             assert (a._state.adding, a._state.db) == (False, b._state.db)
-            assert _fields(a.issuing_unit) == _fields(b.issuing_unit)
+            assert fields(a.issuing_unit) == fields(b.issuing_unit)
             assert (a.breach_count, a.protected_count, a.linked_count) == (b.breach_count, b.protected_count, b.linked_count)
     counts = {o.pk: (o.breach_count, o.protected_count, o.linked_count) for o in case_orders(wife)}
     assert counts[both.pk][0] == 2 and counts[both.pk][1] == 2

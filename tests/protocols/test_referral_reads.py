@@ -5,7 +5,6 @@ unit attached — on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -16,20 +15,9 @@ from qorgau.protocols.models import Mode, Task
 from qorgau.protocols.referral_reads import referral_tasks
 from qorgau.protocols.selectors import _tasks, case_referrals, referrals_of
 from tests.cases.factories import report_input
+from tests.hand_reads import same
 
 pytestmark = pytest.mark.django_db
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-
-
-def _same(ours: Any, orm: Any) -> None:
-    assert type(ours) is type(orm)
-    assert (ours._state.adding, ours._state.db) == (False, orm._state.db)
-    assert _fields(ours) == _fields(orm)
-    for name, value in _fields(orm).items():
-        assert type(_fields(ours)[name]) is type(value), name
 
 
 def test_the_referral_tasks_are_the_orms(protocols, make_user):
@@ -49,17 +37,17 @@ def test_the_referral_tasks_are_the_orms(protocols, make_user):
     ours = referral_tasks(case)
     assert [t.pk for t in ours] == [t.pk for t in orm]
     for a, b in zip(ours, orm, strict=True):
-        _same(a, b)
+        same(a, b)
         assert a.case is case  # the case the gate read, not a second copy
         for related in ("duty", "unit"):
             if getattr(b, related) is None:
                 assert getattr(a, related) is None
             else:
-                _same(getattr(a, related), getattr(b, related))
+                same(getattr(a, related), getattr(b, related))
         if b.duty is not None:
-            _same(a.duty.version, b.duty.version)
-            _same(a.duty.version.protocol, b.duty.version.protocol)
-            _same(a.duty.agency_kind, b.duty.agency_kind)
+            same(a.duty.version, b.duty.version)
+            same(a.duty.version.protocol, b.duty.version.protocol)
+            same(a.duty.agency_kind, b.duty.agency_kind)
     assert [row.task.pk for row in case_referrals(case)] == [t.pk for t in orm]
 
 

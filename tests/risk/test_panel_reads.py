@@ -4,8 +4,6 @@ JSON), the same related rows attached — on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from qorgau.accounts.roles import Role
@@ -13,21 +11,10 @@ from qorgau.risk import panel_reads
 from qorgau.risk.models import Assessment, AssessmentStatus, CaseRisk, LevelChange, MeasureRecord
 from qorgau.risk.selectors import case_risk_panel
 from qorgau.risk.services import assessment_change_level, assessment_start, measure_record
+from tests.hand_reads import same
 from tests.risk.support import answers_scoring, make_case, signed, version
 
 pytestmark = pytest.mark.django_db
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-
-
-def _same(ours: Any, orm: Any) -> None:
-    assert type(ours) is type(orm)
-    assert (ours._state.adding, ours._state.db) == (False, orm._state.db)
-    assert _fields(ours) == _fields(orm)
-    for name, value in _fields(orm).items():  # aware times, dicts and bools, not their text
-        assert type(_fields(ours)[name]) is type(value), name
 
 
 @pytest.fixture
@@ -50,10 +37,10 @@ def test_the_case_risk_is_the_orms(cases):
     assert panel_reads.case_risk(never) is None
     ours = panel_reads.case_risk(assessed)
     orm = CaseRisk.objects.select_related("assessment__version__instrument").get(case=assessed)
-    _same(ours, orm)
-    _same(ours.assessment, orm.assessment)
-    _same(ours.assessment.version, orm.assessment.version)
-    _same(ours.assessment.version.instrument, orm.assessment.version.instrument)
+    same(ours, orm)
+    same(ours.assessment, orm.assessment)
+    same(ours.assessment.version, orm.assessment.version)
+    same(ours.assessment.version.instrument, orm.assessment.version.instrument)
 
 
 def test_the_assessments_are_the_orms_newest_first(cases):
@@ -64,10 +51,10 @@ def test_the_assessments_are_the_orms_newest_first(cases):
     assert [a.pk for a in ours] == [a.pk for a in orm]
     assert {a.status for a in ours} == {AssessmentStatus.SIGNED, AssessmentStatus.DRAFT}
     for a, b in zip(ours, orm, strict=True):
-        _same(a, b)
+        same(a, b)
         for related in ("version", "assessed_by", "unit"):
-            _same(getattr(a, related), getattr(b, related))
-        _same(a.version.instrument, b.version.instrument)
+            same(getattr(a, related), getattr(b, related))
+        same(a.version.instrument, b.version.instrument)
     assert any(a.answers for a in ours)  # the JSON read as a dict
 
 
@@ -78,15 +65,15 @@ def test_the_measures_and_level_changes_are_the_orms(cases):
     orm = list(MeasureRecord.objects.filter(assessment_id=risk.assessment_id).select_related("by").order_by("pk"))
     assert len(ours) == 2
     for a, b in zip(ours, orm, strict=True):
-        _same(a, b)
-        _same(a.by, b.by)
+        same(a, b)
+        same(a.by, b.by)
     assert {r.note for r in ours} == {"Составлен с ней в отделе.", "Нет патруля в селе ночью."}
     changes = panel_reads.level_changes(assessed)
     orm_changes = list(LevelChange.objects.filter(assessment__case=assessed).select_related("by").order_by("-at", "-id"))
     assert [c.to_level for c in changes] == ["high", "low"]
     for a, b in zip(changes, orm_changes, strict=True):
-        _same(a, b)
-        _same(a.by, b.by)
+        same(a, b)
+        same(a.by, b.by)
 
 
 def test_the_panel_is_seven_statements_whatever_its_rows(cases, django_assert_max_num_queries):

@@ -9,6 +9,8 @@ attached, as ``select_related`` would, and ``risk.selectors.case_risk_panel`` us
 
 from __future__ import annotations
 
+from typing import Any
+
 from qorgau.accounts.models import Unit, User
 from qorgau.cases.models import Case
 from qorgau.core.sql_reads import attach, fetch, shape, starts
@@ -68,47 +70,34 @@ def assessments(case: Case) -> list[Assessment]:
     return out
 
 
-def measure_records(assessment_id: int) -> list[MeasureRecord]:
-    """The measures recorded for an assessment, each with the worker who recorded it."""
-    m, u = shape(MeasureRecord, "m"), shape(User, "u")
-    at = starts(m, u)
+def _recorded_by(model: type[MeasureRecord] | type[LevelChange], joins: str, where: str, order: str, param: int) -> list[Any]:
+    """Rows of ``model`` (alias ``x``) each with the worker who recorded it (``by``), read in one statement."""
+    x, u = shape(model, "x"), shape(User, "u")
+    at = starts(x, u)
     found = fetch(
         f"""
-        SELECT {m.sql}, {u.sql}
-        FROM risk_measurerecord m JOIN accounts_user u ON u.id = m.by_id
-        WHERE m.assessment_id = %s
-        ORDER BY m.id
-        """,  # noqa: S608 - column lists of the models only
-        [assessment_id],
+        SELECT {x.sql}, {u.sql}
+        FROM {model._meta.db_table} x {joins}
+          JOIN accounts_user u ON u.id = x.by_id
+        WHERE {where}
+        ORDER BY {order}
+        """,  # noqa: S608 - a model's table and columns and fixed clauses only
+        [param],
     )
     out = []
     users: dict[object, object] = {}
     for row in found:
-        record = m.build(row, at[0])
-        attach(record, by=u.build(row, at[1], users))
-        out.append(record)
+        item = x.build(row, at[0])
+        attach(item, by=u.build(row, at[1], users))
+        out.append(item)
     return out
+
+
+def measure_records(assessment_id: int) -> list[MeasureRecord]:
+    """The measures recorded for an assessment, each with the worker who recorded it."""
+    return _recorded_by(MeasureRecord, "", "x.assessment_id = %s", "x.id", assessment_id)
 
 
 def level_changes(case: Case) -> list[LevelChange]:
     """The level changes of the case's assessments, newest first, each with the supervisor."""
-    c, u = shape(LevelChange, "c"), shape(User, "u")
-    at = starts(c, u)
-    found = fetch(
-        f"""
-        SELECT {c.sql}, {u.sql}
-        FROM risk_levelchange c
-          JOIN risk_assessment a ON a.id = c.assessment_id
-          JOIN accounts_user u ON u.id = c.by_id
-        WHERE a.case_id = %s
-        ORDER BY c.at DESC, c.id DESC
-        """,  # noqa: S608 - column lists of the models only
-        [case.pk],
-    )
-    out = []
-    users: dict[object, object] = {}
-    for row in found:
-        change = c.build(row, at[0])
-        attach(change, by=u.build(row, at[1], users))
-        out.append(change)
-    return out
+    return _recorded_by(LevelChange, "JOIN risk_assessment a ON a.id = x.assessment_id", "a.case_id = %s", "x.at DESC, x.id DESC", case.pk)
