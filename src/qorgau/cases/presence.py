@@ -36,11 +36,10 @@ from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Exists, QuerySet
-from django.db.models.base import ModelState
 
 from qorgau.cases.models import Case
 from qorgau.core import clock
-from qorgau.core.sql_reads import fetch, when
+from qorgau.core.sql_reads import fetch, shape, when
 
 EMPTY_ATTR = "sections_empty"
 
@@ -84,10 +83,7 @@ class Compiled:
 
 def _stand_in(pk: int, victim_id: int) -> Case:
     """A case as the sections' functions see one: its id and its victim's, as read (nothing else loaded)."""
-    stand_in = Case.__new__(Case)
-    stand_in.__dict__.update(id=pk, victim_id=victim_id)
-    stand_in._state = ModelState()
-    stand_in._state.adding, stand_in._state.db = False, connection.alias
+    stand_in: Case = shape(Case, "c", only=("victim",)).made([pk, victim_id])
     return stand_in
 
 
