@@ -31,6 +31,19 @@ SECTIONS = ("overdue", "today", "upcoming")
 # The queue page's rows show what to do, the case, when and the status: a task's free texts (each
 # encrypted, so each read is a decryption) stay unread there; the API's lists carry them.
 _TEXTS = ("instructions", "outcome", "decline_reason")
+# What a row of the queue page shows (protocols/_task_rows.html): what to do (the duty's title, or a
+# conference task's own), the case's number, when, the status. A section holds up to
+# QUEUE_SECTION_ROWS tasks; reading each with its duty's protocol, version, agency kind and unit, as
+# the API's lists do, made seven model instances a row for columns the page does not show.
+_ROW = (
+    "id", "case_id", "duty_id", "title", "mode", "status", "due_at", "escalation_level",
+    "case__id", "case__number", "duty__id", "duty__title_kk", "duty__title_ru", "duty__title_en",
+)
+
+
+def _rows(live: QuerySet[Task]) -> QuerySet[Task]:
+    """The queue page's rows of ``live``: only the columns a row shows (``_ROW``)."""
+    return live.select_related(None).select_related("case", "duty").only(*_ROW)
 
 
 def _tasks() -> QuerySet[Task]:
@@ -92,7 +105,7 @@ def queue_for(actor: User, *, rows: int | None = None, with_texts: bool = False)
     sections = _sections(actor)
     live = _live(actor)
     queue.counts = live.aggregate(**{name: Count("pk", filter=q) for name, q in sections.items()})
-    listed = live if with_texts else live.defer(*_TEXTS)
+    listed = live if with_texts else _rows(live)
     for name, q in sections.items():
         if queue.counts[name]:
             setattr(queue, name, list(listed.filter(q).order_by("due_at", "id")[:rows]))
@@ -103,7 +116,7 @@ def queue_section(actor: User, section: str, page: str | None, *, rows: int | No
     """One section of the queue, a page of ``rows`` tasks; a page number out of range gives the last
     page, and one that is not a number the first."""
     live = _live(actor).filter(_sections(actor)[section])  # none for a user who does not work cases (unit_tasks)
-    return Paginator(live.defer(*_TEXTS).order_by("due_at", "id"), rows or QUEUE_SECTION_ROWS).get_page(page)
+    return Paginator(_rows(live).order_by("due_at", "id"), rows or QUEUE_SECTION_ROWS).get_page(page)
 
 
 def tasks_unrouted() -> QuerySet[Task]:
