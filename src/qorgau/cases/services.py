@@ -238,6 +238,7 @@ def report_register(*, actor: User, data: ReportInput) -> Registration:
     now = clock.now()
     restrict = data.restricted or _offender_is_staff(offender)
     incident = _pair_incident(actor, data, [(v, offender) for v in victims])
+    fresh = incident is None
     if incident is None:
         district = District.objects.filter(kato=data.district_kato).first() if data.district_kato else None
         urban = data.urban if data.urban is not None else (district_is_urban(district.kato, data.region_iso) if district else _region_mostly_urban(data.region_iso))
@@ -264,8 +265,12 @@ def report_register(*, actor: User, data: ReportInput) -> Registration:
     )
     report.number = record_number("R", report.pk, now)
     report.save(update_fields=["number"])
-    for person, role in [(offender, PartyRole.OFFENDER), *((v, PartyRole.VICTIM) for v in victims)]:
-        Party.objects.get_or_create(incident=incident, person=person, role=role)
+    parties = [(offender, PartyRole.OFFENDER), *((v, PartyRole.VICTIM) for v in victims)]
+    if fresh:  # an incident made just now has no parties yet: one statement for all of them
+        Party.objects.bulk_create([Party(incident=incident, person=person, role=role) for person, role in parties])
+    else:
+        for person, role in parties:
+            Party.objects.get_or_create(incident=incident, person=person, role=role)
     for i, child in enumerate(data.child_witnesses):
         kid = _resolve(actor, child, None, f"child{i}_")
         resolved[f"child{i}_"] = kid

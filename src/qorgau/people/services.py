@@ -114,7 +114,7 @@ def person_create(*, actor: User, data: PersonInput, prefix: str = "") -> Person
     )
     person.cluster_id = person.pk
     Person.objects.filter(pk=person.pk).update(cluster_id=person.pk)
-    person_keys_file(person)
+    person_keys_file(person, fresh=True)
     return person
 
 
@@ -134,10 +134,12 @@ def person_key_bidx(kind: str, value: str, *, key_id: str | None = None) -> str:
     return crypto.blind_index(f"person_key:{kind}", value, normaliser=NORMALISER_VERSION, key_id=key_id)
 
 
-def person_keys_file(person: Person, record: Record | None = None) -> int:
-    """(Re)file a record's blocking keys (DESIGN §6) under the active key and current normaliser."""
+def person_keys_file(person: Person, record: Record | None = None, *, fresh: bool = False) -> int:
+    """(Re)file a record's blocking keys (DESIGN §6) under the active key and current normaliser;
+    ``fresh``: the record was created just now and has none to replace."""
     record = record or person_record(person)
-    PersonKey.objects.filter(person=person).delete()
+    if not fresh:
+        PersonKey.objects.filter(person=person).delete()
     rows = [
         PersonKey(person=person, kind=kind, normaliser=NORMALISER_VERSION, bidx=person_key_bidx(kind, value))
         for kind, value in sorted(blocking_keys(record))
