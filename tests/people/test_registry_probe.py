@@ -9,9 +9,13 @@ import datetime as dt
 
 import pytest
 
+from qorgau.core import clock
+from qorgau.demo import linkage_eval, linkage_set
 from qorgau.people import registry
-from qorgau.people.matching import Record, blocking_keys
-from qorgau.people.services import PersonInput, person_create
+from qorgau.people.matching import MAX_CANDIDATES, Record, blocking_keys
+from qorgau.people.models import Person
+from qorgau.people.names import parse_name
+from qorgau.people.services import PersonInput, iin_index, person_create, person_keys_file
 from tests.cases.factories import synthetic_iin
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +67,27 @@ def test_records_sharing_as_many_keys_come_oldest_first(make_user):
 def test_a_record_without_keys_probes_nothing(make_user):
     _create(make_user("police_inspector"), "Сапарова Айгерим")
     assert _probe("", None) == []
+
+
+def test_the_probe_ranks_as_the_linkage_benchmark_does(make_user):
+    """A labelled set with its spelling variants, typos, swapped names and mistyped IINs, filed into
+    the registry in arrival order: for every record, the probe against the records filed before it
+    returns exactly the candidates the linkage benchmark compares it with, in the same order
+    (``demo.linkage_eval.ranked_candidates``). The benchmark's accuracy is the registry's."""
+    unit = make_user("police_inspector").unit
+    records = linkage_set.generate(80, seed=3)
+    engine = linkage_eval.engine_records(records)
+    parsed = [parse_name(r.full_name) for r in engine]
+    expected = linkage_eval.ranked_candidates(engine, parsed, max_candidates=MAX_CANDIDATES)
+    filed: list[int] = []
+    compared = 0
+    for rec, candidates in zip(engine, expected, strict=True):
+        assert registry.probe_ids(rec) == [filed[j] for j in candidates]
+        compared += len(candidates)
+        person = Person.objects.create(
+            full_name=rec.full_name, iin=rec.iin or None, iin_bidx=iin_index(rec.iin) if rec.iin else "",
+            birth_date=rec.birth_date, sex=rec.sex, phone=rec.phone or None, created_at=clock.now(), created_by_unit=unit,
+        )
+        person_keys_file(person, rec, fresh=True)
+        filed.append(person.pk)
+    assert len(filed) > 100 and compared > len(filed)  # the set has repeats, and the probe found them

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from qorgau.demo.linkage_set import LabelledRecord, Relation, true_pairs
@@ -68,16 +68,14 @@ def record_keys(record: Record, parsed: ParsedName) -> set[tuple[str, str]]:
     return keys
 
 
-def run_engine(
-    records: Sequence[LabelledRecord], *, max_candidates: int | None = MAX_CANDIDATES
-) -> tuple[dict[frozenset[int], Comparison], int, set[frozenset[int]]]:
-    """Probe, compare and file every record in arrival order: (decisions above NONE, comparisons,
-    compared pairs)."""
-    engine = engine_records(records)
-    parsed = [parse_name(r.full_name) for r in engine]
+def ranked_candidates(
+    engine: Sequence[Record], parsed: Sequence[ParsedName], *, max_candidates: int | None = MAX_CANDIDATES
+) -> Iterator[list[int]]:
+    """For each record in arrival order, the indexes of the earlier records it is compared with, best
+    first: those sharing most keys (an IIN or one-edit neighbour hit counts 3), then the earlier one,
+    at most ``max_candidates``. This is what ``people.registry.probe_ids`` returns against a registry
+    holding the earlier records (tests/people/test_registry_probe.py checks that they agree)."""
     index: dict[tuple[str, str], list[int]] = defaultdict(list)
-    decisions: dict[frozenset[int], Comparison] = {}
-    compared: set[frozenset[int]] = set()
     for i, rec in enumerate(engine):
         keys = record_keys(rec, parsed[i])
         hits: Counter[int] = Counter()
@@ -91,14 +89,27 @@ def run_engine(
         ranked = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))
         if max_candidates is not None:
             ranked = ranked[:max_candidates]
-        for j, _ in ranked:
-            pair = frozenset((records[i].record_id, records[j].record_id))
-            compared.add(pair)
-            result = compare(rec, engine[j], q_name=parsed[i], c_name=parsed[j])
-            if result.decision != Decision.NONE:
-                decisions[pair] = result
+        yield [j for j, _ in ranked]
         for key in keys:
             index[key].append(i)
+
+
+def run_engine(
+    records: Sequence[LabelledRecord], *, max_candidates: int | None = MAX_CANDIDATES
+) -> tuple[dict[frozenset[int], Comparison], int, set[frozenset[int]]]:
+    """Probe, compare and file every record in arrival order: (decisions above NONE, comparisons,
+    compared pairs)."""
+    engine = engine_records(records)
+    parsed = [parse_name(r.full_name) for r in engine]
+    decisions: dict[frozenset[int], Comparison] = {}
+    compared: set[frozenset[int]] = set()
+    for i, candidates in enumerate(ranked_candidates(engine, parsed, max_candidates=max_candidates)):
+        for j in candidates:
+            pair = frozenset((records[i].record_id, records[j].record_id))
+            compared.add(pair)
+            result = compare(engine[i], engine[j], q_name=parsed[i], c_name=parsed[j])
+            if result.decision != Decision.NONE:
+                decisions[pair] = result
     return decisions, len(compared), compared
 
 
