@@ -38,7 +38,8 @@ def test_queue_sections_in_each_language(protocols, inspector, school, make_user
     overdue_part = page.split('data-testid="overdue"')[1].split("</table>")[0]
     upcoming_part = page.split('data-testid="upcoming"')[1].split("</table>")[0]
     assert f'data-task="{overdue.pk}"' in overdue_part and f'data-task="{upcoming.pk}"' in upcoming_part
-    assert TITLES[lang] in page and f"/cases/{case.pk}/" in page
+    assert TITLES[lang] in page and f'href="/cases/{case.pk}/"' in overdue_part
+    assert f'href="/protocols/tasks/{overdue.pk}/"' in overdue_part and f'href="/protocols/tasks/{upcoming.pk}/"' in upcoming_part
     assert f'lang="{lang}"' in page
 
 
@@ -117,6 +118,7 @@ def test_the_queue_counts_every_task_and_pages_a_section(protocols, inspector, s
         assert "Upcoming (0)" in page and 'data-testid="upcoming-more"' not in page
         second = c.get("/protocols/queue/?section=overdue&page=2").content.decode()
         assert [int(x) for x in re.findall(r'data-task="(\d+)"', second)] == [t.pk for t in tasks[2:4]]
+        assert [int(x) for x in re.findall(r'href="/protocols/tasks/(\d+)/"', second)] == [t.pk for t in tasks[2:4]]
         assert "Page 2 of 3" in second and 'href="?section=overdue&amp;page=3"' in second
         last = c.get("/protocols/queue/?section=overdue&page=x9").content.decode()  # not a number: the first page
         assert [int(x) for x in re.findall(r'data-task="(\d+)"', last)] == [t.pk for t in tasks[:2]]

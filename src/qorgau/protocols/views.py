@@ -7,6 +7,8 @@ Thin views: reads through ``protocols.selectors`` and the case gate, writes thro
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +24,7 @@ from qorgau.accounts.roles import Capability
 from qorgau.cases.access import case_get_for
 from qorgau.core import clock
 from qorgau.core.errors import Invalid, NotFound
+from qorgau.core.hrefs import href_maker
 from qorgau.core.models import Region
 from qorgau.protocols import consent, routing, selectors, services
 from qorgau.protocols.forms import ConsentForm, OverrideForm, TaskActionForm, WithdrawForm
@@ -49,10 +52,22 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     section = request.GET.get("section", "")
     if section in selectors.SECTIONS:
         page = selectors.queue_section(user, section, request.GET.get("page"))
+        _with_links(page.object_list)
         return render(request, "protocols/queue_section.html", {
             "section": section, "page": page, "query": f"section={section}&", "now": clock.now(),
         })
-    return render(request, "protocols/queue.html", {"queue": selectors.queue_for(user), "now": clock.now()})
+    queue = selectors.queue_for(user)
+    _with_links([*queue.overdue, *queue.today, *queue.upcoming])
+    return render(request, "protocols/queue.html", {"queue": queue, "now": clock.now()})
+
+
+def _with_links(tasks: Iterable[Task]) -> None:
+    """Each row's links to the task and its case (``protocols/_task_rows.html``), made without a
+    ``{% url %}`` per row (core.hrefs)."""
+    task_href, case_href = href_maker("protocols:task"), href_maker("cases:detail")
+    for task in tasks:
+        task.href = task_href(task.pk)  # type: ignore[attr-defined]
+        task.case_href = case_href(task.case_id)  # type: ignore[attr-defined]
 
 
 def _task_page(request: HttpRequest, task: Task, form: TaskActionForm | None = None, *, status: int = 200) -> HttpResponse:
