@@ -41,9 +41,10 @@ def test_a_breach_forces_the_reassessment_and_shows_everywhere(inspector):
         signed(inspector, case, "dash", answers_scoring("dash", 0))  # low: due in 60 days
     assert not case_risk_panel(case).forced_by_incident
     with clock.frozen(start + timedelta(days=2)):
-        breach_record(actor=inspector, order=order, occurred_at=clock.now() - timedelta(hours=3), what="came to her flat at night")
+        breach = breach_record(actor=inspector, order=order, occurred_at=clock.now() - timedelta(hours=3), what="came to her flat at night")
         panel = case_risk_panel(case)
         assert panel.forced_by_incident and panel.overdue
+        assert panel.due_at == breach.recorded_at and panel.due_at.tzinfo is not None  # due from the breach's recording
         rows = {r.case.pk: r for r in reassessments_due(inspector, within_days=0)}
         assert rows[case.pk].reason == "breach" and rows[case.pk].overdue
         with translation.override("en"):

@@ -19,6 +19,7 @@ from qorgau.core.models import AuditEvent
 from qorgau.orders import court, selectors, services
 from qorgau.orders.legal import add_months, rules_for
 from qorgau.orders.models import CheckIn, Order, OrderStatus
+from qorgau.risk.panel_reads import forcing_event_after
 from tests.orders.support import court_input, court_unit, grant, make_cases, police_input
 
 pytestmark = pytest.mark.django_db
@@ -180,8 +181,9 @@ def test_a_breach_escalates_every_linked_case(inspector, make_user, other_unit):
     assert CaseEvent.objects.filter(kind=EventKind.BREACH).count() == 2
     notified = set(Notification.objects.filter(kind=NotificationKind.ORDER_BREACHED).values_list("recipient_id", flat=True))
     assert notified == {colleague.pk, elsewhere.pk}  # the units on both cases, not the one who recorded it
-    assert list(selectors.breaches_after(mother, before)) == [breach]
-    assert not selectors.breaches_after(mother, clock.now() + timedelta(seconds=1)).exists()
+    latest_incident = max(i.created_at for i in mother.incidents.all())
+    assert forcing_event_after(mother, max(before, latest_incident)) == breach.recorded_at  # a breach of the order forces her reassessment
+    assert forcing_event_after(mother, breach.recorded_at) is None
     assert selectors.order_counts_for_offender(wife.offender.cluster_id) == (1, 1)
     assert Order.objects.get(pk=order.pk).breaches.get().what == "came to her door drunk"
 

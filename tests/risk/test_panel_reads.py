@@ -76,12 +76,12 @@ def test_the_measures_and_level_changes_are_the_orms(cases):
         same(a.by, b.by)
 
 
-def test_the_panel_is_seven_statements_whatever_its_rows(cases, django_assert_max_num_queries):
+def test_the_panel_is_six_statements_whatever_its_rows(cases, django_assert_max_num_queries):
     assessed, _never = cases
-    with django_assert_max_num_queries(7) as captured:  # four by hand, the forcing incident and breach, the level's measures
+    with django_assert_max_num_queries(6) as captured:  # five by hand (one for the forcing events), the level's measures
         panel = case_risk_panel(assessed)
     assert panel.risk is not None and panel.risk.level == "high"
     assert panel.actuarial is not None and panel.actuarial.version.instrument.kind == "actuarial"
     assert len(panel.drafts) == 1 and len(panel.changes) == 2
     assert {row.measure for row in panel.measures if row.record is not None} == {"safety_plan", "patrol_visits"}
-    assert len(captured.captured_queries) == 7
+    assert len(captured.captured_queries) == 6

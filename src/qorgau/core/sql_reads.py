@@ -45,6 +45,13 @@ def _converter(vendor: str, model: type[models.Model], name: str) -> Convert:
     return convert
 
 
+def converted(model: type[models.Model], name: str, value: Any) -> Any:
+    """A value read by hand from ``model``'s column ``name`` — alone, or an aggregate that keeps its
+    type, such as its ``MIN`` — converted as the ORM converts that column (SQLite gives a time as
+    text). NULL stays None."""
+    return None if value is None else _converter(connection.vendor, model, name)(value)
+
+
 def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """The statement's rows as the database gives them: counts and ids as they are, a model's columns
     to be converted by ``Shape.build`` (a flag is 0 or 1 on SQLite: the caller makes it ``bool``)."""

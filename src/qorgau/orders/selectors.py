@@ -27,7 +27,6 @@ from qorgau.core.sql_reads import attach, fetch, shape, starts
 from qorgau.orders.models import (
     COURT_KINDS,
     UPCOMING_HEARING,
-    Breach,
     CourtDecision,
     CourtHearing,
     CriminalCase,
@@ -98,15 +97,6 @@ def case_orders(case: Case) -> list[Order]:
         order.breach_count, order.protected_count, order.linked_count = (int(n) for n in row[counts : counts + 3])
         out.append(order)
     return out
-
-
-def breaches_after(case: Case, at: dt.datetime | None) -> QuerySet[Breach]:
-    """Breaches of the case's orders recorded after ``at`` (the last risk assessment): the risk app
-    makes a reassessment due at once when there are any."""
-    qs = Breach.objects.filter(order__case_links__case=case)
-    if at is not None:
-        qs = qs.filter(recorded_at__gt=at)
-    return qs.distinct().order_by("recorded_at", "id")
 
 
 def order_counts_for_offender(offender_cluster_id: int | None) -> tuple[int, int]:

@@ -71,17 +71,6 @@ class RiskPanel:
     changes: list[LevelChange] = field(default_factory=list)
 
 
-def _first_incident_after(case: Case, at: dt.datetime) -> dt.datetime | None:
-    """The first event since the last assessment that forces a reassessment: a new incident on the
-    case, or a breach of one of its protective orders."""
-    from qorgau.orders.selectors import breaches_after
-
-    incident = case.incidents.filter(created_at__gt=at).order_by("created_at").values_list("created_at", flat=True).first()
-    breach = breaches_after(case, at).values_list("recorded_at", flat=True).first()
-    found = [t for t in (incident, breach) if t is not None]
-    return min(found) if found else None
-
-
 def case_risk_panel(case: Case) -> RiskPanel:
     """The panel of a case view; its rows read by hand (``risk.panel_reads``), the rules here."""
     risk = panel_reads.case_risk(case)
@@ -94,7 +83,7 @@ def case_risk_panel(case: Case) -> RiskPanel:
     if risk is None:
         # Never assessed: due from the day the case was opened.
         return RiskPanel(None, case.opened_at, False, True, signed=signed, drafts=drafts, actuarial=actuarial)
-    forced = _first_incident_after(case, risk.assessed_at)
+    forced = panel_reads.forcing_event_after(case, risk.assessed_at)
     due = min(risk.due_at, forced) if forced else risk.due_at
     records = {r.measure: r for r in panel_reads.measure_records(risk.assessment_id)}
     return RiskPanel(
