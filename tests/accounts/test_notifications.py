@@ -54,6 +54,22 @@ def test_marking_one_read(make_user):
     assert Notification.objects.filter(recipient=user, read_at__isnull=True).count() == 1
 
 
+def test_the_header_counts_her_own_unread_notifications(make_user):
+    """The badge beside "Notifications" on every page: her unread ones, not the read ones, not others'."""
+    from qorgau.accounts.selectors import unread_count
+
+    user, other = make_user(language="en"), make_user(language="en")
+    notify(recipients=[user, other], kind=NotificationKind.TOKEN_ISSUED)
+    notify(recipients=[other], kind=NotificationKind.TOKEN_ISSUED)
+    client = sign_in(Client(), user)
+    client.post("/notifications/", {"id": str(_welcome(user).pk)})  # one read
+    assert unread_count(user) == Notification.objects.filter(recipient=user, read_at__isnull=True).count() == 1
+    assert unread_count(other) == 3
+    page = client.get("/").content.decode()
+    assert '<span class="badge" aria-label="unread">1</span>' in page
+    assert 'href="/notifications/" aria-current' not in page and 'href="/" aria-current="page"' in page
+
+
 def test_marking_one_read_with_htmx_returns_the_item(make_user):
     user = make_user(language="en")
     note = _welcome(user)

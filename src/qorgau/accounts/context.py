@@ -66,5 +66,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for cap, name, label in MENU:
         if (cap is None or user.can(cap)) and name not in seen:  # one entry per page, whichever capability opens it
             seen.add(name)
-            items.append({"url": reverse(name), "label": label, "active": request.path == reverse(name)})
+            url = reverse(name)
+            items.append({"url": url, "label": label, "active": request.path == url})
     return {"nav_items": items, "unread_notifications": unread_count(user)}

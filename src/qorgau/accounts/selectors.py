@@ -11,6 +11,7 @@ from qorgau.accounts.masks import STAFF_POLICY, mask
 from qorgau.accounts.models import ApiToken, Notification, User
 from qorgau.accounts.roles import Role
 from qorgau.core import clock
+from qorgau.core.sql_reads import fetch
 
 
 def notifications_for(actor: User, *, limit: int = 50) -> QuerySet[Notification]:
@@ -19,7 +20,10 @@ def notifications_for(actor: User, *, limit: int = 50) -> QuerySet[Notification]
 
 
 def unread_count(actor: User) -> int:
-    return Notification.objects.filter(recipient=actor, read_at__isnull=True).count()
+    """How many of the actor's notifications are unread: the header's badge on every page, so one
+    statement on a bare cursor (core.sql_reads, ADR 0018) rather than the ORM's compiled count."""
+    ((n,),) = fetch("SELECT COUNT(*) FROM accounts_notification WHERE recipient_id = %s AND read_at IS NULL", [actor.pk])
+    return int(n)
 
 
 def active_tokens_for(actor: User) -> QuerySet[ApiToken]:
