@@ -28,16 +28,13 @@ from qorgau.protocols.models import LIVE_STATUSES, Task
 QUEUE_SECTION_ROWS = 50
 QUEUE_API_ROWS = 300  # GET /api/v1/tasks: each section's list, with the sections' counts beside them
 SECTIONS = ("overdue", "today", "upcoming")
-# The queue page's rows show what to do, the case, when and the status: a task's free texts (each
-# encrypted, so each read is a decryption) stay unread there; the API's lists carry them.
-_TEXTS = ("instructions", "outcome", "decline_reason")
 # What a row of the queue page shows (protocols/_task_rows.html): what to do (the duty's title, or a
-# conference task's own), the case's number, when, the status. A section holds up to
-# QUEUE_SECTION_ROWS tasks; reading each with its duty's protocol, version, agency kind and unit, as
-# the API's lists do, made seven model instances a row for columns the page does not show.
+# conference task's own), the case's number, when, the status. A task's free texts (each encrypted,
+# so each read is a decryption) stay unread there, and so do the duty's protocol, version, agency
+# kind and unit, which the API's lists read with each task; a section holds up to QUEUE_SECTION_ROWS.
 _ROW = (
     "id", "case_id", "duty_id", "title", "mode", "status", "due_at", "escalation_level",
-    "case__id", "case__number", "duty__id", "duty__title_kk", "duty__title_ru", "duty__title_en",
+    "case__number", "duty__title_kk", "duty__title_ru", "duty__title_en",
 )
 
 
